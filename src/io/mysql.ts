@@ -1,0 +1,181 @@
+/**
+ * MySQL connection pool and the schema migration. Every table's DDL is here, in one list; queries live next to
+ * the code that owns each table (src/io/sales-store.ts for the pipeline's tables).
+ */
+import * as mysql from 'mysql2/promise';
+import type { Config } from '../config';
+
+export type Pool = mysql.Pool;
+
+export interface MysqlTarget {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export function mysqlTarget(config: Config): MysqlTarget {
+  const url = new URL(config.mysqlUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: config.mysqlDatabase,
+  };
+}
+
+export function createPool(config: Config, opts: { readonly?: boolean; connectionLimit?: number } = {}): Pool {
+  const t = mysqlTarget(config);
+  return mysql.createPool({
+    host: t.host,
+    port: t.port,
+    user: opts.readonly ? config.mysqlReadonlyUser : t.user,
+    password: opts.readonly ? config.mysqlReadonlyPassword : t.password,
+    database: t.database,
+    connectionLimit: opts.connectionLimit ?? 8,
+    // DATETIME values are UTC everywhere; read them back as UTC too.
+    timezone: 'Z',
+    dateStrings: false,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    multipleStatements: false,
+    charset: 'utf8mb4_unicode_ci',
+  });
+}
+
+/** The pipeline's tables. Each statement is idempotent; new changes are appended, never edited in place. */
+export const MYSQL_SCHEMA: string[] = [
+  `CREATE TABLE IF NOT EXISTS customers (
+    id BIGINT PRIMARY KEY,
+    name VARCHAR(255) NOT NULL,
+    address VARCHAR(512) NOT NULL,
+    birth_date VARCHAR(32) NOT NULL,
+    city VARCHAR(255) NOT NULL,
+    created_at VARCHAR(40) NOT NULL,
+    email VARCHAR(255) NOT NULL,
+    latitude DOUBLE NULL,
+    longitude DOUBLE NULL,
+    password VARCHAR(64) NOT NULL,
+    source VARCHAR(32) NOT NULL,
+    state VARCHAR(8) NOT NULL,
+    zip VARCHAR(16) NOT NULL,
+    loaded_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  // The seed's table (source, state, amount_paid, processed_at, batch_id) plus the window bounds and counts.
+  `CREATE TABLE IF NOT EXISTS sales_windows (
+    stream_id VARCHAR(128) NOT NULL,
+    window_start DATETIME(3) NOT NULL,
+    window_end DATETIME(3) NOT NULL,
+    batch_id BIGINT NOT NULL,
+    source VARCHAR(32) NOT NULL,
+    state VARCHAR(8) NOT NULL,
+    amount_paid DOUBLE NOT NULL,
+    orders INT NOT NULL,
+    subtotal DOUBLE NOT NULL,
+    tax DOUBLE NOT NULL,
+    discount DOUBLE NOT NULL,
+    quantity BIGINT NOT NULL,
+    processed_at DATETIME(3) NOT NULL,
+    PRIMARY KEY (stream_id, window_start, source, state),
+    KEY sales_windows_by_start (window_start)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  `CREATE TABLE IF NOT EXISTS sales_totals (
+    source VARCHAR(32) NOT NULL,
+    state VARCHAR(8) NOT NULL,
+    orders BIGINT NOT NULL,
+    amount DOUBLE NOT NULL,
+    subtotal DOUBLE NOT NULL,
+    tax DOUBLE NOT NULL,
+    discount DOUBLE NOT NULL,
+    quantity BIGINT NOT NULL,
+    updated_at DATETIME(3) NOT NULL,
+    PRIMARY KEY (source, state)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  // The IDs of the orders counted: a second sighting of an ID is a duplicate, never sales.
+  `CREATE TABLE IF NOT EXISTS counted_orders (
+    order_id BIGINT PRIMARY KEY,
+    stream_id VARCHAR(128) NOT NULL,
+    window_start DATETIME(3) NOT NULL,
+    source VARCHAR(32) NOT NULL,
+    state VARCHAR(8) NOT NULL,
+    total DOUBLE NOT NULL,
+    kafka_partition INT NOT NULL,
+    kafka_offset BIGINT NOT NULL
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  // The commit point's offsets: compare-and-set on next_offset means two flushers can never both commit.
+  `CREATE TABLE IF NOT EXISTS stream_offsets (
+    stream_id VARCHAR(128) NOT NULL,
+    topic VARCHAR(249) NOT NULL,
+    kafka_partition INT NOT NULL,
+    next_offset BIGINT NOT NULL,
+    updated_at DATETIME(3) NOT NULL,
+    PRIMARY KEY (stream_id, topic, kafka_partition)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  // One row per committed window: what a retried flush returns instead of redoing the work.
+  `CREATE TABLE IF NOT EXISTS stream_windows (
+    stream_id VARCHAR(128) NOT NULL,
+    window_start DATETIME(3) NOT NULL,
+    window_end DATETIME(3) NOT NULL,
+    batch_id BIGINT NOT NULL,
+    records INT NOT NULL,
+    orders INT NOT NULL,
+    duplicates INT NOT NULL,
+    invalid INT NOT NULL,
+    amount DOUBLE NOT NULL,
+    offsets_before TEXT NOT NULL,
+    offsets_after TEXT NOT NULL,
+    lag_records BIGINT NOT NULL,
+    flush_ms INT NOT NULL,
+    flushed_at DATETIME(3) NOT NULL,
+    PRIMARY KEY (stream_id, window_start),
+    KEY stream_windows_by_flush (flushed_at)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  `CREATE TABLE IF NOT EXISTS dlq_counts (
+    reason VARCHAR(64) PRIMARY KEY,
+    count BIGINT NOT NULL,
+    last_at DATETIME(3) NOT NULL
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  `CREATE TABLE IF NOT EXISTS sales_daily (
+    day DATE NOT NULL,
+    source VARCHAR(32) NOT NULL,
+    state VARCHAR(8) NOT NULL,
+    orders BIGINT NOT NULL,
+    amount DOUBLE NOT NULL,
+    subtotal DOUBLE NOT NULL,
+    tax DOUBLE NOT NULL,
+    discount DOUBLE NOT NULL,
+    quantity BIGINT NOT NULL,
+    computed_at DATETIME(3) NOT NULL,
+    PRIMARY KEY (day, source, state)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+];
+
+/** Creates the database, the tables and the dashboard's read-only user. Safe to run any number of times. */
+export async function migrateMysql(config: Config, log: (m: string) => void = () => undefined): Promise<void> {
+  const t = mysqlTarget(config);
+  const admin = await mysql.createConnection({
+    host: t.host,
+    port: t.port,
+    user: t.user,
+    password: t.password,
+    connectTimeout: 5000,
+  });
+  try {
+    await admin.query(`CREATE DATABASE IF NOT EXISTS \`${t.database}\` CHARACTER SET utf8mb4`);
+    await admin.query(`USE \`${t.database}\``);
+    for (const ddl of MYSQL_SCHEMA) await admin.query(ddl);
+    try {
+      for (const host of ['127.0.0.1', 'localhost', '%']) {
+        const user = [config.mysqlReadonlyUser, host];
+        await admin.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [...user, config.mysqlReadonlyPassword]);
+        await admin.query(`GRANT SELECT ON \`${t.database}\`.* TO ?@?`, user);
+      }
+    } catch (e) {
+      log(`mysql: could not create the read-only user ${config.mysqlReadonlyUser}: ${(e as Error).message}`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
