@@ -49,7 +49,8 @@ function str(env: Env, name: string, fallback: string, pattern?: RegExp, expecte
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = raw.trim();
-  if (pattern && !pattern.test(value)) throw new ConfigError(name, expected ?? `a value matching ${pattern}`, raw);
+  if (pattern && !pattern.test(value))
+    throw new ConfigError(name, expected ?? `a value matching ${pattern}`, raw);
   return value;
 }
 
@@ -117,7 +118,13 @@ export function loadConfig(env: Env = process.env): Config {
     mysqlReadonlyPassword: str(env, 'MYSQL_READONLY_PASSWORD', 'salesflow_ro'),
     cassandraContactPoints: hostPorts(env, 'CASSANDRA_CONTACT_POINTS', '127.0.0.1:9042'),
     cassandraLocalDc: str(env, 'CASSANDRA_LOCAL_DC', 'datacenter1'),
-    cassandraKeyspace: str(env, 'CASSANDRA_KEYSPACE', 'sales_ks', NAME, 'a keyspace name ([A-Za-z][A-Za-z0-9_]*)'),
+    cassandraKeyspace: str(
+      env,
+      'CASSANDRA_KEYSPACE',
+      'sales_ks',
+      NAME,
+      'a keyspace name ([A-Za-z][A-Za-z0-9_]*)',
+    ),
     windowSeconds: int(env, 'WINDOW_SECONDS', 15, 1, 3600),
     consumerName: str(env, 'CONSUMER_NAME', 'salesflow', /^[A-Za-z0-9._-]+$/, 'a consumer name'),
     dashboardPort: int(env, 'DASHBOARD_PORT', 3000, 1, 65535),

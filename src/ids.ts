@@ -6,7 +6,8 @@ export const streamWorkflowId = (config: Pick<Config, 'ordersTopic' | 'consumerN
   `salesflow-stream-${config.ordersTopic}-${config.consumerName}`;
 
 /** One replay per topic at a time. */
-export const replayWorkflowId = (config: Pick<Config, 'ordersTopic'>) => `salesflow-replay-${config.ordersTopic}`;
+export const replayWorkflowId = (config: Pick<Config, 'ordersTopic'>) =>
+  `salesflow-replay-${config.ordersTopic}`;
 
 /** One backfill per date range. */
 export const backfillWorkflowId = (from: string, to: string) => `salesflow-backfill-${from}-${to}`;

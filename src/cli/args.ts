@@ -29,8 +29,16 @@ export function numberFlag(value: unknown, name: string, opts: { integer?: boole
   if (value === undefined) return undefined;
   const n = Number(value);
   const min = opts.min ?? 0;
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < min || (opts.integer && !Number.isInteger(n))) {
-    throw usageError(`--${name} expects ${opts.integer ? 'an integer' : 'a number'} >= ${min}, got ${JSON.stringify(value)}`);
+  if (
+    typeof value !== 'string' ||
+    value.trim() === '' ||
+    !Number.isFinite(n) ||
+    n < min ||
+    (opts.integer && !Number.isInteger(n))
+  ) {
+    throw usageError(
+      `--${name} expects ${opts.integer ? 'an integer' : 'a number'} >= ${min}, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }

@@ -7,10 +7,86 @@ import { CliError, EXIT } from './errors';
 
 type Command = { summary: string; run: (args: string[]) => Promise<number> };
 
+const lazy =
+  <M>(load: () => Promise<M>, pick: (m: M) => (args: string[]) => Promise<number>) =>
+  (args: string[]) =>
+    load().then((m) => pick(m)(args));
+
 const COMMANDS: Record<string, Command> = {
-  stack: { summary: 'up|down|status|logs: the local Temporal, Kafka, MySQL and Cassandra', run: (a) => import('./stack').then((m) => m.runStack(a)) },
-  migrate: { summary: 'create or update the MySQL and Cassandra schemas', run: (a) => import('./stack').then((m) => m.runMigrate(a)) },
-  generate: { summary: 'write a deterministic customers/orders/products data set', run: (a) => import('./generate').then((m) => m.runGenerate(a)) },
+  demo: {
+    summary: 'the main job: stack up, worker, stream, replay, wait until counted, totals (npm start)',
+    run: lazy(
+      () => import('./demo'),
+      (m) => m.runDemo,
+    ),
+  },
+  stack: {
+    summary: 'up|down|status|logs: the local Temporal, Kafka, MySQL and Cassandra',
+    run: lazy(
+      () => import('./stack'),
+      (m) => m.runStack,
+    ),
+  },
+  migrate: {
+    summary: 'create or update the MySQL and Cassandra schemas',
+    run: lazy(
+      () => import('./stack'),
+      (m) => m.runMigrate,
+    ),
+  },
+  worker: {
+    summary: 'run the Temporal worker (workflows and activities)',
+    run: lazy(
+      () => import('./stream'),
+      (m) => m.runWorker,
+    ),
+  },
+  stream: {
+    summary: 'start|stop|pause|resume|status of the long-running salesStream workflow',
+    run: lazy(
+      () => import('./stream'),
+      (m) => m.runStream,
+    ),
+  },
+  replay: {
+    summary: 'publish a CSV of orders into Kafka (--rate N | --speedup N | --max) [--wait]',
+    run: lazy(
+      () => import('./replay'),
+      (m) => m.runReplay,
+    ),
+  },
+  customers: {
+    summary: 'load [--file]: upsert the customers CSV into MySQL',
+    run: lazy(
+      () => import('./data'),
+      (m) => m.runCustomers,
+    ),
+  },
+  totals: {
+    summary: 'running totals per (source, state) [--json]',
+    run: lazy(
+      () => import('./data'),
+      (m) => m.runTotals,
+    ),
+  },
+  reset: {
+    summary: 'empty the topic, tables and stream state [--yes]',
+    run: lazy(
+      () => import('./data'),
+      (m) => m.runReset,
+    ),
+  },
+  backfill: {
+    summary: 'recompute sales_daily for a date range; --reconcile the running totals',
+    run: lazy(() => import('./backfill'), (m) => m.runBackfill),
+  },
+  generate: {
+    summary: 'write a deterministic customers/orders/products data set',
+    run: lazy(
+      () => import('./generate'),
+      (m) => m.runGenerate,
+    ),
+  },
 };
 
 export function registerCommand(name: string, command: Command): void {
@@ -53,7 +129,11 @@ export function exitCodeFor(e: unknown): number {
   if (e instanceof CliError) return e.exitCode;
   if (e instanceof ConfigError) return EXIT.usage;
   const text = String((e as Error)?.message ?? e);
-  if (/ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|NoHostAvailable|All host\(s\) tried|Connection dropped|TransportError/i.test(text)) {
+  if (
+    /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|NoHostAvailable|All host\(s\) tried|Connection dropped|TransportError/i.test(
+      text,
+    )
+  ) {
     return EXIT.unreachable;
   }
   return EXIT.failure;

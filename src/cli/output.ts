@@ -1,7 +1,15 @@
 /** Terminal output helpers: aligned tables and a progress bar that degrades to lines when not a TTY. */
-export function printTable(header: string[], rows: string[][], out: NodeJS.WritableStream = process.stdout): void {
+export function printTable(
+  header: string[],
+  rows: string[][],
+  out: NodeJS.WritableStream = process.stdout,
+): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (c ?? '').padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   out.write(`${line(header)}\n`);
   for (const r of rows) out.write(`${line(r)}\n`);
 }

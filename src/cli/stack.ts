@@ -22,7 +22,8 @@ Services: ${SERVICES.join(', ')}. A service whose env var points at a server tha
 
 function services(positionals: string[]): ServiceName[] | undefined {
   for (const p of positionals) {
-    if (!SERVICES.includes(p as ServiceName)) throw usageError(`unknown service '${p}' (expected ${SERVICES.join(', ')})`);
+    if (!SERVICES.includes(p as ServiceName))
+      throw usageError(`unknown service '${p}' (expected ${SERVICES.join(', ')})`);
   }
   return positionals.length ? (positionals as ServiceName[]) : undefined;
 }
@@ -47,12 +48,16 @@ export async function runStack(args: string[]): Promise<number> {
         throw e;
       }
       await migrate(statuses.map((s) => s.name));
-      console.error(`stack up: ${statuses.length} services healthy in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.error(
+        `stack up: ${statuses.length} services healthy in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
       return EXIT.ok;
     }
     case 'down': {
       const stopped = await manager.down(services(p.positionals));
-      console.error(stopped.length ? `stack down: stopped ${stopped.join(', ')}` : 'stack down: nothing to stop');
+      console.error(
+        stopped.length ? `stack down: stopped ${stopped.join(', ')}` : 'stack down: nothing to stop',
+      );
       return EXIT.ok;
     }
     case 'status': {
@@ -97,7 +102,9 @@ export async function migrate(only: ServiceName[] = ['mysql', 'cassandra']): Pro
 export async function runMigrate(args: string[]): Promise<number> {
   const p = parse(args, {});
   if (p.help) {
-    console.log('Usage: salesflow migrate\n\nCreates or updates the MySQL database and the Cassandra keyspace (idempotent).');
+    console.log(
+      'Usage: salesflow migrate\n\nCreates or updates the MySQL database and the Cassandra keyspace (idempotent).',
+    );
     return EXIT.ok;
   }
   await migrate();

@@ -26,7 +26,10 @@ export function mysqlTarget(config: Config): MysqlTarget {
   };
 }
 
-export function createPool(config: Config, opts: { readonly?: boolean; connectionLimit?: number } = {}): Pool {
+export function createPool(
+  config: Config,
+  opts: { readonly?: boolean; connectionLimit?: number } = {},
+): Pool {
   const t = mysqlTarget(config);
   return mysql.createPool({
     host: t.host,
@@ -153,7 +156,10 @@ export const MYSQL_SCHEMA: string[] = [
 ];
 
 /** Creates the database, the tables and the dashboard's read-only user. Safe to run any number of times. */
-export async function migrateMysql(config: Config, log: (m: string) => void = () => undefined): Promise<void> {
+export async function migrateMysql(
+  config: Config,
+  log: (m: string) => void = () => undefined,
+): Promise<void> {
   const t = mysqlTarget(config);
   const admin = await mysql.createConnection({
     host: t.host,
@@ -169,7 +175,10 @@ export async function migrateMysql(config: Config, log: (m: string) => void = ()
     try {
       for (const host of ['127.0.0.1', 'localhost', '%']) {
         const user = [config.mysqlReadonlyUser, host];
-        await admin.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [...user, config.mysqlReadonlyPassword]);
+        await admin.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [
+          ...user,
+          config.mysqlReadonlyPassword,
+        ]);
         await admin.query(`GRANT SELECT ON \`${t.database}\`.* TO ?@?`, user);
       }
     } catch (e) {

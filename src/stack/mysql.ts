@@ -15,7 +15,8 @@ const socketPath = (ctx: StackContext) => path.join(ctx.stateDir, 'mysql', 'mysq
 
 async function serverBinary(): Promise<string | undefined> {
   for (const name of ['mariadbd', 'mysqld']) {
-    const found = (await which(name)) ?? ['/usr/sbin', '/usr/bin'].map((d) => path.join(d, name)).find(fs.existsSync);
+    const found =
+      (await which(name)) ?? ['/usr/sbin', '/usr/bin'].map((d) => path.join(d, name)).find(fs.existsSync);
     if (found) return found;
   }
   return undefined;
@@ -53,9 +54,13 @@ export const mysqlService: ManagedService = {
       ctx.log('mysql: installing MariaDB from Debian packages (apt-get, first run only)');
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
       await runOk('apt-get', ['update', '-q'], { env });
-      await runOk('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'mariadb-server', 'mariadb-client'], {
-        env,
-      });
+      await runOk(
+        'apt-get',
+        ['install', '-y', '-q', '--no-install-recommends', 'mariadb-server', 'mariadb-client'],
+        {
+          env,
+        },
+      );
     }
     if (!fs.existsSync(path.join(dataDir(ctx), 'mysql'))) {
       ctx.log('mysql: initialising a data directory');
@@ -118,7 +123,8 @@ export const mysqlService: ManagedService = {
           await root.end();
         }
       } catch (e) {
-        if (Date.now() > deadline) throw new Error(`mysql: could not create the application user: ${(e as Error).message}`);
+        if (Date.now() > deadline)
+          throw new Error(`mysql: could not create the application user: ${(e as Error).message}`);
         await sleep(500);
       }
     }

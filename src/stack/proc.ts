@@ -15,7 +15,11 @@ export function run(
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const feed = (chunk: Buffer, into: 'out' | 'err') => {
@@ -31,10 +35,16 @@ export function run(
   });
 }
 
-export async function runOk(command: string, args: string[], opts: Parameters<typeof run>[2] = {}): Promise<string> {
+export async function runOk(
+  command: string,
+  args: string[],
+  opts: Parameters<typeof run>[2] = {},
+): Promise<string> {
   const r = await run(command, args, opts);
   if (r.code !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(-2000)}`);
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(-2000)}`,
+    );
   }
   return r.stdout;
 }

@@ -51,7 +51,9 @@ export const temporalService: ManagedService = {
   async install(ctx) {
     const bin = await temporalBinary(ctx);
     if (!fs.existsSync(bin)) {
-      ctx.log(`temporal: building the Temporal CLI ${CLI_VERSION} with go install (first run only, a few minutes)`);
+      ctx.log(
+        `temporal: building the Temporal CLI ${CLI_VERSION} with go install (first run only, a few minutes)`,
+      );
       const gopath = path.join(ctx.cacheDir, 'go');
       await runOk('go', ['install', `github.com/temporalio/cli/cmd/temporal@${CLI_VERSION}`], {
         env: {
@@ -84,7 +86,8 @@ export const temporalService: ManagedService = {
       '--log-level',
       'warn',
     ];
-    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES))
+      args.push('--search-attribute', `${name}=${type}`);
     return { command: await temporalBinary(ctx), args };
   },
 };

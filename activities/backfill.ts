@@ -1,0 +1,158 @@
+/**
+ * Backfill and reconcile activities: recompute history from the raw orders (Cassandra, or a CSV when raw data is
+ * missing) with the current customers dimension, replacing each day in `sales_daily` in one transaction.
+ */
+import { ApplicationFailure, activityInfo, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
+import * as fs from 'node:fs';
+import { aggregateBySourceState, joinOrders } from '../src/core/aggregate';
+import { readOrdersCsv } from '../src/core/csv';
+import { eachDay } from '../src/core/days';
+import { eventDay } from '../src/core/time';
+import type { Order } from '../src/core/types';
+import { scanAllOrders, scanDay } from '../src/io/cassandra';
+import { readTotals, replaceDailyRows, replaceTotals } from '../src/io/sales-store';
+import type { BackfillChunkResult, ReconcileInput, ReconcileResult, TotalsDifference } from '../workflows/types';
+import type { ActivityDeps } from './deps';
+
+/** Raises Temporal's cancellation between days, so a cancelled backfill stops cleanly at a day boundary. */
+function checkCancelled(): void {
+  const reason = Context.current().cancellationSignal.reason;
+  if (Context.current().cancellationSignal.aborted) throw new CancelledFailure(String(reason ?? 'cancelled'));
+}
+
+export function backfillActivities(deps: ActivityDeps) {
+  /** Joins one day's orders with the customers and replaces that day's rows. */
+  async function writeDay(day: string, orders: Order[]): Promise<BackfillChunkResult> {
+    const { joined, unknown } = joinOrders(orders, await deps.customerDims());
+    const rows = aggregateBySourceState(joined);
+    await replaceDailyRows(deps.pool, day, rows);
+    return { days: 1, orders: joined.length, rows: rows.length, unattributed: unknown.length };
+  }
+
+  return {
+    /** Recomputes the days from..to (inclusive) from Cassandra; resumes after the last day a previous attempt finished. */
+    async backfillRange(input: { from: string; to: string }): Promise<BackfillChunkResult> {
+      const done = (activityInfo().heartbeatDetails as BackfillChunkResult & { lastDay: string } | undefined) ?? {
+        days: 0,
+        orders: 0,
+        rows: 0,
+        unattributed: 0,
+        lastDay: '',
+      };
+      const cassandra = await deps.cassandra();
+      for (const day of eachDay(input.from, input.to)) {
+        if (day <= done.lastDay) continue;
+        checkCancelled();
+        const orders: Order[] = [];
+        for await (const row of scanDay(cassandra, deps.config.cassandraKeyspace, day)) {
+          orders.push({
+            id: row.orderId,
+            createdAt: row.createdAt,
+            discount: row.discount,
+            productId: row.productId,
+            quantity: row.quantity,
+            subtotal: row.subtotal,
+            tax: row.tax,
+            total: row.total,
+            userId: row.userId,
+          });
+        }
+        const r = await writeDay(day, orders);
+        done.days += r.days;
+        done.orders += r.orders;
+        done.rows += r.rows;
+        done.unattributed += r.unattributed;
+        done.lastDay = day;
+        heartbeat(done);
+      }
+      const { lastDay: _, ...result } = done;
+      return result;
+    },
+
+    /** Recomputes the days from..to from a CSV of orders (one streaming pass; a repeated order ID counts once). */
+    async backfillFromCsv(input: { from: string; to: string; file: string }): Promise<BackfillChunkResult> {
+      if (!fs.existsSync(input.file)) {
+        throw ApplicationFailure.nonRetryable(`orders file not found: ${input.file}`, 'InputFileError');
+      }
+      const byDay = new Map<string, Order[]>();
+      const seen = new Set<number>();
+      let rowsRead = 0;
+      for await (const item of readOrdersCsv(input.file)) {
+        if (++rowsRead % 50_000 === 0) heartbeat({ rowsRead });
+        if (!item.ok || seen.has(item.order.id)) continue;
+        seen.add(item.order.id);
+        const day = eventDay(item.order.createdAt);
+        if (day < input.from || day > input.to) continue;
+        let list = byDay.get(day);
+        if (!list) byDay.set(day, (list = []));
+        list.push(item.order);
+      }
+      const total: BackfillChunkResult = { days: 0, orders: 0, rows: 0, unattributed: 0 };
+      for (const day of eachDay(input.from, input.to)) {
+        checkCancelled();
+        const r = await writeDay(day, byDay.get(day) ?? []);
+        total.days += 1;
+        total.orders += r.orders;
+        total.rows += r.rows;
+        total.unattributed += r.unattributed;
+        heartbeat({ rowsRead, day });
+      }
+      return total;
+    },
+
+    /** Rebuilds totals from every raw order, compares them with the streaming totals, optionally repairs them. */
+    async reconcileTotals(input: ReconcileInput): Promise<ReconcileResult> {
+      const cassandra = await deps.cassandra();
+      const dims = await deps.customerDims();
+      const orders: Order[] = [];
+      for await (const row of scanAllOrders(cassandra, deps.config.cassandraKeyspace)) {
+        orders.push({
+          id: row.orderId,
+          createdAt: row.createdAt,
+          discount: row.discount,
+          productId: row.productId,
+          quantity: row.quantity,
+          subtotal: row.subtotal,
+          tax: row.tax,
+          total: row.total,
+          userId: row.userId,
+        });
+        if (orders.length % 50_000 === 0) heartbeat({ scanned: orders.length });
+      }
+      const { joined, unknown } = joinOrders(orders, dims);
+      const rebuilt = aggregateBySourceState(joined);
+      const stream = await readTotals(deps.pool);
+      const key = (r: { source: string; state: string }) => `${r.source}|${r.state}`;
+      const streamByKey = new Map(stream.map((r) => [key(r), r]));
+      const rawByKey = new Map(rebuilt.map((r) => [key(r), r]));
+      const differences: TotalsDifference[] = [];
+      for (const k of new Set([...streamByKey.keys(), ...rawByKey.keys()])) {
+        const s = streamByKey.get(k);
+        const r = rawByKey.get(k);
+        const [source, state] = k.split('|');
+        const streamAmount = s?.amount ?? 0;
+        const rawAmount = r?.amount ?? 0;
+        const amountDiffers = Math.abs(streamAmount - rawAmount) > 1e-9 * Math.max(1, Math.abs(rawAmount));
+        if ((s?.orders ?? 0) !== (r?.orders ?? 0) || amountDiffers) {
+          differences.push({
+            source,
+            state,
+            streamOrders: s?.orders ?? 0,
+            rawOrders: r?.orders ?? 0,
+            streamAmount,
+            rawAmount,
+          });
+        }
+      }
+      differences.sort((a, b) => a.source.localeCompare(b.source) || a.state.localeCompare(b.state));
+      if (input.apply && differences.length) await replaceTotals(deps.pool, rebuilt);
+      return {
+        rawOrders: orders.length,
+        unattributed: unknown.length,
+        pairs: rawByKey.size,
+        differences,
+        applied: input.apply && differences.length > 0,
+      };
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * The clients every activity shares inside one worker process: created on first use, closed on shutdown.
+ */
+import type { Client as CassandraClient } from 'cassandra-driver';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Config } from '../src/config';
+import { connectCassandra } from '../src/io/cassandra';
+import { connectProducer, createKafka, ensureTopics } from '../src/io/kafka';
+import { createPool, type Pool } from '../src/io/mysql';
+import type { CustomerDim } from '../src/core/aggregate';
+import { customersVersion, loadCustomerDims } from '../src/io/sales-store';
+
+export class ActivityDeps {
+  readonly kafka: Kafka;
+  readonly pool: Pool;
+  private producerP?: Promise<Producer>;
+  private cassandraP?: Promise<CassandraClient>;
+  private topicsP?: Promise<void>;
+  private customers?: { version: string; dims: Map<number, CustomerDim> };
+
+  constructor(readonly config: Config) {
+    this.kafka = createKafka(config);
+    this.pool = createPool(config, { connectionLimit: 8 });
+  }
+
+  producer(): Promise<Producer> {
+    this.producerP ??= connectProducer(this.kafka).catch((e) => {
+      this.producerP = undefined;
+      throw e;
+    });
+    return this.producerP;
+  }
+
+  cassandra(): Promise<CassandraClient> {
+    this.cassandraP ??= connectCassandra(this.config).catch((e) => {
+      this.cassandraP = undefined;
+      throw e;
+    });
+    return this.cassandraP;
+  }
+
+  /** Creates the orders and DLQ topics once per process (idempotent). */
+  topics(): Promise<void> {
+    this.topicsP ??= ensureTopics(this.kafka, this.config).catch((e) => {
+      this.topicsP = undefined;
+      throw e;
+    });
+    return this.topicsP;
+  }
+
+  /** The customers dimension, reloaded whenever `salesflow customers load` changed the table. */
+  async customerDims(): Promise<Map<number, CustomerDim>> {
+    const version = await customersVersion(this.pool);
+    if (this.customers?.version !== version) {
+      this.customers = { version, dims: await loadCustomerDims(this.pool) };
+    }
+    return this.customers.dims;
+  }
+
+  async close(): Promise<void> {
+    const producer = this.producerP && (await this.producerP.catch(() => undefined));
+    await producer?.disconnect().catch(() => undefined);
+    const cassandra = this.cassandraP && (await this.cassandraP.catch(() => undefined));
+    await cassandra?.shutdown().catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * publishOrders: streams a CSV of orders (constant memory) into the orders topic as the seed producer's JSON,
+ * keyed by order ID, at a chosen pace. It heartbeats its position; a retried attempt resumes from the last
+ * heartbeat. Rows that are not valid orders go to the dead-letter topic with their line, so nothing is lost.
+ */
+import * as fs from 'node:fs';
+import { ApplicationFailure, activityInfo, heartbeat } from '@temporalio/activity';
+import { readOrdersCsv } from '../src/core/csv';
+import { encodeOrderMessage } from '../src/core/message';
+import { Pacer } from '../src/core/pacing';
+import { produceBatch } from '../src/io/kafka';
+import type { PublishOrdersInput, PublishOrdersResult, PublishProgress } from '../workflows/types';
+import type { ActivityDeps } from './deps';
+
+const HEARTBEAT_MS = 1000;
+
+export function replayActivities(deps: ActivityDeps) {
+  return {
+    async publishOrders(input: PublishOrdersInput): Promise<PublishOrdersResult> {
+      if (!fs.existsSync(input.file)) {
+        throw ApplicationFailure.nonRetryable(`orders file not found: ${input.file}`, 'InputFileError');
+      }
+      await deps.topics();
+      const producer = await deps.producer();
+      const resumed = activityInfo().heartbeatDetails as PublishProgress | undefined;
+      const progress: PublishProgress = resumed ?? {
+        rows: 0,
+        published: 0,
+        badRows: 0,
+        totalRows: input.totalRows ?? null,
+        lastOrderId: null,
+      };
+      const resumedFrom = progress.rows;
+      const started = Date.now();
+      const pacer = new Pacer(input);
+      const batchLimit = input.max ? 2000 : Math.max(1, Math.min(500, Math.floor((input.rate ?? 1000) / 10)));
+      let orders: Array<{ key: string; value: string }> = [];
+      let bad: Array<{ key: string; value: string; headers: Record<string, string> }> = [];
+      let lastBeat = 0;
+      let seen = 0;
+
+      const flush = async () => {
+        if (orders.length) await produceBatch(producer, input.topic, orders);
+        if (bad.length) await produceBatch(producer, deps.config.dlqTopic, bad);
+        progress.rows += orders.length + bad.length;
+        progress.published += orders.length;
+        progress.badRows += bad.length;
+        orders = [];
+        bad = [];
+        if (Date.now() - lastBeat >= HEARTBEAT_MS) {
+          heartbeat(progress);
+          lastBeat = Date.now();
+        }
+      };
+
+      for await (const item of readOrdersCsv(input.file)) {
+        if (seen++ < resumedFrom) continue; // published by an earlier attempt
+        if (item.ok) {
+          const wait = pacer.delayFor(item.order);
+          if (wait > 0) {
+            await flush();
+            await sleepOrCancel(wait);
+          }
+          orders.push({ key: String(item.order.id), value: encodeOrderMessage(item.order) });
+          progress.lastOrderId = item.order.id;
+        } else {
+          bad.push({
+            key: `${input.file}:${item.line}`,
+            value: item.raw ?? '',
+            headers: {
+              reason: 'bad_csv_row',
+              detail: item.reason,
+              file: input.file,
+              line: String(item.line),
+            },
+          });
+        }
+        if (orders.length + bad.length >= batchLimit) await flush();
+      }
+      await flush();
+      heartbeat(progress);
+      return { ...progress, seconds: (Date.now() - started) / 1000, resumedFrom };
+    },
+  };
+}
+
+/** Sleeps, but wakes when Temporal cancels the activity (heartbeats deliver cancellation). */
+async function sleepOrCancel(ms: number): Promise<void> {
+  const { Context } = await import('@temporalio/activity');
+  await Context.current().sleep(ms);
+}

@@ -1,0 +1,135 @@
+/** `salesflow worker`, `salesflow stream start|stop|pause|resume|status`. */
+import type { Client } from '@temporalio/client';
+import type { SalesStreamInput, StreamStatus } from '../../workflows/types';
+import { type Config, loadConfig } from '../config';
+import { streamWorkflowId } from '../ids';
+import { parse } from './args';
+import { alreadyRunning, EXIT, usageError } from './errors';
+import { money, printTable } from './output';
+import { existingHandle, isRunning, startOrAttach, withClient } from './temporal';
+
+export async function runWorker(args: string[]): Promise<number> {
+  const p = parse(args, {});
+  if (p.help) {
+    console.log(
+      'Usage: salesflow worker\n\nRuns the Temporal worker (workflows and activities) on the task queue TASK_QUEUE.\n' +
+        'Stops gracefully on SIGINT/SIGTERM.',
+    );
+    return EXIT.ok;
+  }
+  const config = loadConfig();
+  const { startWorker } = await import('../../workers/worker');
+  const { done } = await startWorker(config);
+  console.error(
+    `worker: polling task queue '${config.taskQueue}' on ${config.temporalAddress} (pid ${process.pid})`,
+  );
+  await done;
+  console.error('worker: stopped');
+  return EXIT.ok;
+}
+
+export const STREAM_HELP = `Usage: salesflow stream <start|stop|pause|resume|status> [--json] [--wait]
+
+  start    start the long-running salesStream workflow (reports the running one instead of starting a twin)
+  stop     flush every window that is due, then complete (--wait: until it has)
+  pause    stop flushing after the current window (offsets stay where they are)
+  resume   continue after pause
+  status   offsets, lag, windows done, the last window's counts and totals so far (--json for scripts)
+
+Exit codes: 0 ok, 3 no stream workflow, 4 start: already running, 5 Temporal unreachable.`;
+
+export function streamInput(config: Config): SalesStreamInput {
+  return {
+    streamId: streamWorkflowId(config),
+    topic: config.ordersTopic,
+    windowSeconds: config.windowSeconds,
+  };
+}
+
+/** Starts the stream workflow, or finds the running one. */
+export async function startStream(client: Client, config: Config) {
+  const input = streamInput(config);
+  return startOrAttach(client, 'salesStream', {
+    taskQueue: config.taskQueue,
+    workflowId: input.streamId,
+    args: [input],
+    memo: { topic: config.ordersTopic, windowSeconds: config.windowSeconds, consumer: config.consumerName },
+    searchAttributes: { SalesflowKind: ['stream'] },
+  });
+}
+
+export async function streamStatus(client: Client, config: Config): Promise<StreamStatus> {
+  const handle = await existingHandle(client, streamWorkflowId(config), 'stream');
+  return handle.query<StreamStatus>('status');
+}
+
+export async function runStream(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const p = parse(rest, { json: { type: 'boolean' }, wait: { type: 'boolean' } });
+  if (!sub || p.help || sub === 'help') {
+    console.log(STREAM_HELP);
+    return sub ? EXIT.ok : EXIT.usage;
+  }
+  const config = loadConfig();
+  const id = streamWorkflowId(config);
+  return withClient(config, async (client) => {
+    switch (sub) {
+      case 'start': {
+        const { handle, started } = await startStream(client, config);
+        const info = { workflowId: handle.workflowId, started, taskQueue: config.taskQueue };
+        if (p.values.json) console.log(JSON.stringify(info));
+        if (!started) throw alreadyRunning(`stream already running: workflow ${handle.workflowId}`);
+        if (!p.values.json)
+          console.log(`stream started: workflow ${handle.workflowId} on task queue ${config.taskQueue}`);
+        return EXIT.ok;
+      }
+      case 'stop':
+      case 'pause':
+      case 'resume': {
+        const handle = await existingHandle(client, id, 'stream');
+        if (!(await isRunning(handle))) throw usageError(`stream workflow ${id} is not running`);
+        await handle.signal(sub);
+        if (sub === 'stop' && p.values.wait) await handle.result();
+        if (p.values.json) console.log(JSON.stringify({ workflowId: id, signal: sub }));
+        else console.log(`stream ${sub}${sub === 'stop' && p.values.wait ? 'ped' : ' signalled'}: ${id}`);
+        return EXIT.ok;
+      }
+      case 'status': {
+        const status = await streamStatus(client, config);
+        if (p.values.json) {
+          console.log(JSON.stringify(status, null, 2));
+          return EXIT.ok;
+        }
+        const last = status.last;
+        printTable(
+          ['field', 'value'],
+          [
+            ['workflow', id],
+            ['phase', status.phase],
+            ['windows done', String(status.windowsDone)],
+            [
+              'next window',
+              status.nextWindowStartMs ? new Date(status.nextWindowStartMs).toISOString() : '-',
+            ],
+            ['offsets', JSON.stringify(status.offsets)],
+            ['lag (records)', String(status.lagRecords)],
+            ['orders counted', String(status.totals.orders)],
+            ['amount', money(status.totals.amount)],
+            ['duplicates', String(status.totals.duplicates)],
+            ['invalid (DLQ)', String(status.totals.invalid)],
+            [
+              'last window',
+              last
+                ? `${new Date(last.windowStartMs).toISOString()}: ${last.orders} orders, ${money(last.amount)}, ` +
+                  `${last.duplicates} dup, ${last.invalid} invalid, ${last.flushMs} ms`
+                : '-',
+            ],
+          ],
+        );
+        return EXIT.ok;
+      }
+      default:
+        throw usageError(`unknown stream command '${sub}'\n${STREAM_HELP}`);
+    }
+  });
+}

@@ -1,0 +1,81 @@
+/** Temporal client helpers shared by the CLI commands: connect, start-or-report, describe. */
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  type WorkflowHandle,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import type { Config } from '../config';
+import { notFound, unreachable } from './errors';
+
+export async function connectClient(config: Config): Promise<{ client: Client; close: () => Promise<void> }> {
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5000 });
+  } catch (e) {
+    throw unreachable(`Temporal is unreachable at ${config.temporalAddress}: ${(e as Error).message}`);
+  }
+  const client = new Client({ connection, namespace: config.temporalNamespace });
+  return { client, close: () => connection.close() };
+}
+
+export async function withClient<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
+  const { client, close } = await connectClient(config);
+  try {
+    return await fn(client);
+  } finally {
+    await close();
+  }
+}
+
+/** Whether the workflow with this ID is running now. */
+export async function isRunning(handle: WorkflowHandle): Promise<boolean> {
+  try {
+    const d = await handle.describe();
+    return d.status.name === 'RUNNING';
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return false;
+    throw e;
+  }
+}
+
+/**
+ * Starts a workflow unless one with the same ID is already running; returns its handle and whether it was
+ * started now (false = the running one was reported instead of starting a twin).
+ */
+export async function startOrAttach(
+  client: Client,
+  workflowType: string,
+  options: Parameters<Client['workflow']['start']>[1],
+): Promise<{ handle: WorkflowHandle; started: boolean }> {
+  try {
+    const handle = await client.workflow.start(workflowType, {
+      ...options,
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    } as Parameters<Client['workflow']['start']>[1]);
+    return { handle, started: true };
+  } catch (e) {
+    if (e instanceof WorkflowExecutionAlreadyStartedError) {
+      return { handle: client.workflow.getHandle(options.workflowId), started: false };
+    }
+    throw e;
+  }
+}
+
+/** The handle of a workflow that must exist (running or not), or a not-found error for scripts. */
+export async function existingHandle(
+  client: Client,
+  workflowId: string,
+  what: string,
+): Promise<WorkflowHandle> {
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    await handle.describe();
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) throw notFound(`no ${what} workflow (${workflowId})`);
+    throw e;
+  }
+  return handle;
+}

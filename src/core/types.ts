@@ -1,0 +1,58 @@
+/** The seed's data model, as plain data. */
+
+export interface Order {
+  id: number;
+  createdAt: string;
+  /** null when the order had no discount (an empty cell in the CSV, NaN/null on the wire). */
+  discount: number | null;
+  productId: number;
+  quantity: number;
+  subtotal: number;
+  tax: number;
+  total: number;
+  userId: number;
+}
+
+export interface Customer {
+  id: number;
+  name: string;
+  address: string;
+  birthDate: string;
+  city: string;
+  createdAt: string;
+  email: string;
+  latitude: number | null;
+  longitude: number | null;
+  password: string;
+  source: string;
+  state: string;
+  /** Kept as text: zip codes may have leading zeros. */
+  zip: string;
+}
+
+export interface Product {
+  id: number;
+  category: string;
+  createdAt: string;
+  ean: string;
+  price: number;
+  rating: number;
+  title: string;
+  vendor: string;
+}
+
+export const SOURCES = ['Organic', 'Affiliate', 'Facebook', 'Google', 'Twitter'] as const;
+export type Source = (typeof SOURCES)[number];
+
+export const US_STATES = [
+  'AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS', 'KY', 'LA', 'ME',
+  'MD', 'MA', 'MI', 'MN', 'MS', 'MO', 'MT', 'NE', 'NV', 'NH', 'NJ', 'NM', 'NY', 'NC', 'ND', 'OH', 'OK', 'OR', 'PA',
+  'RI', 'SC', 'SD', 'TN', 'TX', 'UT', 'VT', 'VA', 'WA', 'WV', 'WI', 'WY', 'DC',
+] as const;
+
+export const ORDER_COLUMNS = ['ID', 'Created At', 'Discount', 'Product ID', 'Quantity', 'Subtotal', 'Tax', 'Total', 'User ID'];
+export const CUSTOMER_COLUMNS = [
+  'ID', 'Name', 'Address', 'Birth Date', 'City', 'Created At', 'Email', 'Latitude', 'Longitude', 'Password', 'Source',
+  'State', 'Zip',
+];
+export const PRODUCT_COLUMNS = ['ID', 'Category', 'Created At', 'Ean', 'Price', 'Rating', 'Title', 'Vendor'];

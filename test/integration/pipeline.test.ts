@@ -1,0 +1,152 @@
+/**
+ * The main job end to end on the real stack: replay → Kafka → windows → MySQL + Cassandra, exactly once; bad
+ * input to the DLQ; the stream workflow's signals, status query and continue-as-new.
+ */
+import * as path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { RowDataPacket } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitCounted } from '../../src/cli/demo';
+import { loadCustomers, queryTotals } from '../../src/cli/data';
+import { replayInput, startReplay } from '../../src/cli/replay';
+import { startStream } from '../../src/cli/stream';
+import { connectClient } from '../../src/cli/temporal';
+import { REPO_ROOT } from '../../src/config';
+import { connectCassandra, countOrders } from '../../src/io/cassandra';
+import { connectProducer, createKafka, produceBatch, readRange } from '../../src/io/kafka';
+import { createPool } from '../../src/io/mysql';
+import { dlqCounts } from '../../src/io/sales-store';
+import { type RunningWorker, startWorker } from '../../workers/worker';
+import type { StreamStatus } from '../../workflows/types';
+import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
+import { referenceTotals, relErr } from '../helpers/reference';
+
+const ORDERS = 3000;
+const CUSTOMERS_CSV = path.join(REPO_ROOT, 'data/customers.csv');
+
+describe('pipeline on the real stack', () => {
+  let t: TestEnv;
+  let worker: RunningWorker;
+  let client: Client;
+  let closeClient: () => Promise<void>;
+  let ordersCsv: string;
+
+  beforeAll(async () => {
+    t = await createTestEnv('pipe');
+    worker = await startWorker(t.config, { handleSignals: false });
+    ({ client, close: closeClient } = await connectClient(t.config));
+    ordersCsv = headCsv(path.join(REPO_ROOT, 'data/orders.csv'), path.join(t.tmpDir, 'orders.csv'), ORDERS);
+    const loaded = await loadCustomers(t.config, CUSTOMERS_CSV);
+    expect(loaded.bad).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await client?.workflow
+      .getHandle(`salesflow-stream-${t.config.ordersTopic}-${t.config.consumerName}`)
+      .terminate('test done')
+      .catch(() => undefined);
+    worker?.worker.shutdown();
+    await worker?.done;
+    await closeClient?.();
+    await t?.cleanup();
+  });
+
+  async function replayAndWait(file: string) {
+    const input = await replayInput(t.config, { file, max: true });
+    const { handle } = await startReplay(client, t.config, input);
+    const result = await handle.result();
+    await waitCounted(t.config, { timeoutMs: 120_000 });
+    return result;
+  }
+
+  it('counts every replayed order exactly once in MySQL and Cassandra', async () => {
+    await startStream(client, t.config);
+    const result = await replayAndWait(ordersCsv);
+    expect(result.published).toBe(ORDERS);
+
+    const expected = referenceTotals(ordersCsv, CUSTOMERS_CSV);
+    const totals = await queryTotals(t.config);
+    expect(totals.length).toBe(expected.size);
+    for (const row of totals) {
+      const ref = expected.get(`${row.source}|${row.state}`)!;
+      expect(ref, `${row.source}/${row.state}`).toBeDefined();
+      expect(row.orders).toBe(ref.orders);
+      expect(relErr(row.amount, ref.amount)).toBeLessThanOrEqual(1e-9);
+    }
+
+    const cassandra = await connectCassandra(t.config);
+    expect(await countOrders(cassandra, t.config.cassandraKeyspace)).toBe(ORDERS);
+    await cassandra.shutdown();
+
+    const pool = createPool(t.config, { connectionLimit: 1 });
+    const [w] = await pool.query<RowDataPacket[]>(
+      'SELECT source, state, SUM(orders) AS orders, SUM(amount_paid) AS amount FROM sales_windows GROUP BY source, state',
+    );
+    for (const row of w) {
+      const ref = expected.get(`${row.source}|${row.state}`)!;
+      expect(Number(row.orders)).toBe(ref.orders);
+      expect(relErr(row.amount, ref.amount)).toBeLessThanOrEqual(1e-9);
+    }
+    await pool.end();
+  });
+
+  it('replaying the same file again changes nothing', async () => {
+    const before = await queryTotals(t.config);
+    await replayAndWait(ordersCsv);
+    expect(await queryTotals(t.config)).toEqual(before.map((r) => ({ ...r })));
+    const status = await client.workflow
+      .getHandle(`salesflow-stream-${t.config.ordersTopic}-${t.config.consumerName}`)
+      .query<StreamStatus>('status');
+    expect(status.totals.duplicates).toBeGreaterThanOrEqual(ORDERS);
+    expect(status.totals.orders).toBe(ORDERS);
+  });
+
+  it('sends each kind of bad input to the DLQ with its reason and bytes, and counts seed-producer messages', async () => {
+    const kafka = createKafka(t.config);
+    const producer = await connectProducer(kafka);
+    const bad: Record<string, string> = {
+      malformed_json: '{"ID": 900001, "Created At": ',
+      wrong_type: JSON.stringify({
+        ID: 900002, 'Created At': '2019-02-11T21:40:27.892+05:30', Discount: null, 'Product ID': 14,
+        Quantity: 'two', Subtotal: 1, Tax: 1, Total: 2, 'User ID': 1,
+      }),
+      missing_field: '{"ID": 900003, "Created At": "2019-02-11T21:40:27.892+05:30", "Discount": null, "Product ID": 8, "Subtotal": 98.8, "Tax": 5.93, "Total": 105.6, "User ID": 40}',
+      invalid_amount: JSON.stringify({
+        ID: 900004, 'Created At': '2019-02-11T21:40:27.892+05:30', Discount: null, 'Product ID': 14,
+        Quantity: 2, Subtotal: 10, Tax: 1, Total: -11, 'User ID': 1,
+      }),
+      unknown_customer: JSON.stringify({
+        ID: 900005, 'Created At': '2019-02-11T21:40:27.892+05:30', Discount: null, 'Product ID': 14,
+        Quantity: 2, Subtotal: 10, Tax: 1, Total: 11, 'User ID': 99_999_999,
+      }),
+    };
+    // Exactly what the seed's Python producer writes for a pandas row with a missing Discount.
+    const seed =
+      '{"ID": 900006, "Created At": "2019-02-11T21:40:27.892+05:30", "Discount": NaN, "Product ID": 14, "Quantity": 2, "Subtotal": 37.448145389078345, "Tax": 2.07, "Total": 39.718145389078346, "User ID": 1}';
+    const nonFinite =
+      '{"ID": 900007, "Created At": "2019-02-11T21:40:27.892+05:30", "Discount": NaN, "Product ID": 14, "Quantity": 2, "Subtotal": 37.4, "Tax": 2.07, "Total": Infinity, "User ID": 1}';
+    const before = await queryTotals(t.config);
+    await produceBatch(producer, t.config.ordersTopic, [
+      ...Object.entries(bad).map(([k, v]) => ({ key: k, value: v })),
+      { key: '900006', value: seed },
+      { key: '900007', value: nonFinite },
+    ]);
+    await producer.disconnect();
+    await waitCounted(t.config, { timeoutMs: 60_000 });
+
+    const pool = createPool(t.config, { connectionLimit: 1 });
+    const counts = await dlqCounts(pool);
+    await pool.end();
+    expect(counts).toEqual({ invalid_amount: 2, malformed_json: 1, missing_field: 1, unknown_customer: 1, wrong_type: 1 });
+
+    const dlq = await readRange(kafka, t.config.dlqTopic, 0, '0', { untilTimestampMs: Number.MAX_SAFE_INTEGER });
+    const byReason = new Map(dlq.records.map((r) => [String(r.headers?.reason ?? ''), r]));
+    for (const [reason, bytes] of Object.entries(bad)) {
+      expect(byReason.get(reason)?.value?.toString('utf8'), reason).toBe(bytes);
+    }
+
+    const after = await queryTotals(t.config);
+    const orders = (rows: typeof after) => rows.reduce((n, r) => n + r.orders, 0);
+    expect(orders(after)).toBe(orders(before) + 1);
+  });
+});

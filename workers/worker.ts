@@ -1,0 +1,44 @@
+/**
+ * The Temporal worker: connect, create with the workflows bundle and the activities, run. Shuts down gracefully
+ * on SIGINT/SIGTERM (in-flight activities finish or are retried elsewhere).
+ */
+import * as path from 'node:path';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { ActivityDeps, createActivities } from '../activities';
+import type { Config } from '../src/config';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has shut down and the clients are closed. */
+  done: Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+export async function startWorker(
+  config: Config,
+  opts: { handleSignals?: boolean } = {},
+): Promise<RunningWorker> {
+  if (!runtimeInstalled) {
+    Runtime.install({
+      shutdownSignals: opts.handleSignals === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'],
+      logger: undefined,
+    });
+    runtimeInstalled = true;
+  }
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const deps = new ActivityDeps(config);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    workflowsPath: path.join(__dirname, '..', 'workflows'),
+    activities: createActivities(deps),
+    maxConcurrentActivityTaskExecutions: 8,
+  });
+  const done = worker.run().finally(async () => {
+    await deps.close();
+    await connection.close();
+  });
+  return { worker, done };
+}

@@ -1,0 +1,4 @@
+/** Every workflow the worker registers. Deterministic orchestration only: all I/O lives in activities/. */
+export { replayOrders, replayStatusQuery } from './replay';
+export { pauseSignal, resumeSignal, salesStream, statusQuery, stopSignal } from './stream';
+export { backfill, backfillProgressQuery, reconcile } from './backfill';

@@ -1,0 +1,35 @@
+/**
+ * replayOrders: publishes a CSV of orders into Kafka through the publishOrders activity. The activity heartbeats
+ * its position, so a retry after a worker crash resumes from the last heartbeat; the stream's order-ID ledger
+ * makes any re-sent order a duplicate, never sales.
+ */
+import { defineQuery, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
+import type * as activities from '../activities';
+import type { PublishOrdersInput, PublishOrdersResult, ReplayStatus } from './types';
+
+export const replayStatusQuery = defineQuery<ReplayStatus>('status');
+
+const { publishOrders } = proxyActivities<ReturnType<typeof activities.createActivities>>({
+  // A slow paced replay (the seed's 1 order/s) of a large file runs for hours; heartbeats prove it is alive.
+  startToCloseTimeout: '7 days',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: ['InputFileError'],
+  },
+});
+
+export async function replayOrders(input: PublishOrdersInput): Promise<PublishOrdersResult> {
+  const status: ReplayStatus = { phase: 'publishing', input, result: null };
+  setHandler(replayStatusQuery, () => status);
+  try {
+    status.result = await publishOrders(input);
+    status.phase = 'done';
+    upsertMemo({ published: status.result.published, badRows: status.result.badRows });
+    return status.result;
+  } catch (e) {
+    status.phase = 'failed';
+    throw e;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Plain data exchanged between workflows, activities and the CLI. Small on purpose: records never pass through
+ * workflow history, only offsets, window numbers and counters.
+ */
+
+/** Offsets per partition, as decimal strings (Kafka offsets are int64). */
+export type Offsets = Record<string, string>;
+
+export interface FlushWindowInput {
+  streamId: string;
+  topic: string;
+  windowStartMs: number;
+  windowEndMs: number;
+}
+
+export interface FlushWindowResult {
+  windowStartMs: number;
+  windowEndMs: number;
+  batchId: number;
+  /** Kafka records read for the window (valid or not). */
+  records: number;
+  /** Orders counted as sales. */
+  orders: number;
+  duplicates: number;
+  invalid: number;
+  /** Sum of Total over the counted orders. */
+  amount: number;
+  /** Number of (source, state) rows written. */
+  groups: number;
+  offsetsBefore: Offsets;
+  offsetsAfter: Offsets;
+  /** Records in the topic beyond offsetsAfter when the flush read it. */
+  lagRecords: number;
+  /** Timestamp of the first record beyond the window, if one was seen: the next window that has data. */
+  nextRecordMs: number | null;
+  /** Every record appended later has a timestamp at or after this: windows ending before it are empty. */
+  emptyUntilMs: number;
+  flushMs: number;
+  /** True when this window had already been committed (a retried or duplicate flush). */
+  alreadyCommitted: boolean;
+}
+
+export interface StreamTotals {
+  records: number;
+  orders: number;
+  duplicates: number;
+  invalid: number;
+  amount: number;
+}
+
+export interface StreamState {
+  /** Start of the next window to flush (epoch ms), or null before the first window is known. */
+  nextWindowStartMs: number | null;
+  windowsDone: number;
+  offsets: Offsets;
+  lagRecords: number;
+  totals: StreamTotals;
+  last: FlushWindowResult | null;
+  paused: boolean;
+  startedAt: string;
+}
+
+export interface SalesStreamInput {
+  streamId: string;
+  topic: string;
+  windowSeconds: number;
+  /** Wait this long after a window's end before flushing it (clock skew between worker and broker). */
+  graceMs?: number;
+  /** Continue-as-new after this many windows (history stays bounded). */
+  windowsPerRun?: number;
+  state?: StreamState;
+}
+
+export interface StreamStatus extends StreamState {
+  streamId: string;
+  topic: string;
+  windowSeconds: number;
+  stopping: boolean;
+  phase: 'starting' | 'waiting' | 'flushing' | 'paused' | 'stopped';
+  runWindows: number;
+}
+
+export interface StreamStart {
+  /** The first window that can hold data: from the checkpoint or the earliest record. */
+  firstWindowStartMs: number;
+  offsets: Offsets;
+}
+
+export interface PublishOrdersInput {
+  file: string;
+  topic: string;
+  /** Orders per second; undefined with speedup/max. */
+  rate?: number;
+  /** Replay the gaps between consecutive Created At values, N times faster. */
+  speedup?: number;
+  max?: boolean;
+  /** Total data rows in the file, if the caller counted them (for progress). */
+  totalRows?: number;
+}
+
+export interface PublishProgress {
+  /** Data rows consumed from the file (published or sent to the DLQ). */
+  rows: number;
+  published: number;
+  badRows: number;
+  totalRows: number | null;
+  lastOrderId: number | null;
+}
+
+export interface PublishOrdersResult extends PublishProgress {
+  seconds: number;
+  resumedFrom: number;
+}
+
+export interface ReplayStatus {
+  phase: 'publishing' | 'done' | 'failed';
+  input: PublishOrdersInput;
+  result: PublishOrdersResult | null;
+}
+
+export interface BackfillInput {
+  /** Inclusive calendar dates, YYYY-MM-DD (the date written in each order's Created At). */
+  from: string;
+  to: string;
+  source: 'cassandra' | 'csv';
+  /** The orders CSV when source is csv. */
+  file?: string;
+  /** Months recomputed at once. */
+  concurrency?: number;
+}
+
+export interface BackfillChunkResult {
+  days: number;
+  orders: number;
+  rows: number;
+  /** Orders whose customer is not in the customers table (not attributed to any source/state). */
+  unattributed: number;
+}
+
+export interface BackfillProgress {
+  orders: number;
+  rows: number;
+  unattributed: number;
+  phase: 'running' | 'done' | 'failed' | 'cancelled';
+  from: string;
+  to: string;
+  source: 'cassandra' | 'csv';
+  daysTotal: number;
+  daysDone: number;
+  chunksTotal: number;
+  chunksDone: number;
+}
+
+export type BackfillResult = BackfillProgress;
+
+export interface ReconcileInput {
+  apply: boolean;
+}
+
+export interface TotalsDifference {
+  source: string;
+  state: string;
+  streamOrders: number;
+  rawOrders: number;
+  streamAmount: number;
+  rawAmount: number;
+}
+
+export interface ReconcileResult {
+  rawOrders: number;
+  unattributed: number;
+  pairs: number;
+  differences: TotalsDifference[];
+  applied: boolean;
+}
