@@ -2,8 +2,9 @@
  * Backfill and reconcile activities: recompute history from the raw orders (Cassandra, or a CSV when raw data is
  * missing) with the current customers dimension, replacing each day in `sales_daily` in one transaction.
  */
-import { ApplicationFailure, activityInfo, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
+
 import * as fs from 'node:fs';
+import { ApplicationFailure, activityInfo, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 import { aggregateBySourceState, joinOrders } from '../src/core/aggregate';
 import { readOrdersCsv } from '../src/core/csv';
 import { eachDay } from '../src/core/days';
@@ -11,7 +12,12 @@ import { eventDay } from '../src/core/time';
 import type { Order } from '../src/core/types';
 import { scanAllOrders, scanDay } from '../src/io/cassandra';
 import { readTotals, replaceDailyRows, replaceTotals } from '../src/io/sales-store';
-import type { BackfillChunkResult, ReconcileInput, ReconcileResult, TotalsDifference } from '../workflows/types';
+import type {
+  BackfillChunkResult,
+  ReconcileInput,
+  ReconcileResult,
+  TotalsDifference,
+} from '../workflows/types';
 import type { ActivityDeps } from './deps';
 
 /** Raises Temporal's cancellation between days, so a cancelled backfill stops cleanly at a day boundary. */
@@ -32,7 +38,9 @@ export function backfillActivities(deps: ActivityDeps) {
   return {
     /** Recomputes the days from..to (inclusive) from Cassandra; resumes after the last day a previous attempt finished. */
     async backfillRange(input: { from: string; to: string }): Promise<BackfillChunkResult> {
-      const done = (activityInfo().heartbeatDetails as BackfillChunkResult & { lastDay: string } | undefined) ?? {
+      const done = (activityInfo().heartbeatDetails as
+        | (BackfillChunkResult & { lastDay: string })
+        | undefined) ?? {
         days: 0,
         orders: 0,
         rows: 0,
@@ -83,8 +91,8 @@ export function backfillActivities(deps: ActivityDeps) {
         seen.add(item.order.id);
         const day = eventDay(item.order.createdAt);
         if (day < input.from || day > input.to) continue;
-        let list = byDay.get(day);
-        if (!list) byDay.set(day, (list = []));
+        const list = byDay.get(day) ?? [];
+        if (!list.length) byDay.set(day, list);
         list.push(item.order);
       }
       const total: BackfillChunkResult = { days: 0, orders: 0, rows: 0, unattributed: 0 };

@@ -4,10 +4,10 @@
 import type { Client as CassandraClient } from 'cassandra-driver';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from '../src/config';
+import type { CustomerDim } from '../src/core/aggregate';
 import { connectCassandra } from '../src/io/cassandra';
 import { connectProducer, createKafka, ensureTopics } from '../src/io/kafka';
 import { createPool, type Pool } from '../src/io/mysql';
-import type { CustomerDim } from '../src/core/aggregate';
 import { customersVersion, loadCustomerDims } from '../src/io/sales-store';
 
 export class ActivityDeps {

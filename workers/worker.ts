@@ -3,7 +3,7 @@
  * on SIGINT/SIGTERM (in-flight activities finish or are retried elsewhere).
  */
 import * as path from 'node:path';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { ActivityDeps, createActivities } from '../activities';
 import type { Config } from '../src/config';
 
@@ -22,7 +22,8 @@ export async function startWorker(
   if (!runtimeInstalled) {
     Runtime.install({
       shutdownSignals: opts.handleSignals === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'],
-      logger: undefined,
+      // Workers log warnings and errors; set SALESFLOW_LOG=INFO (or DEBUG) for Temporal's lifecycle messages.
+      logger: new DefaultLogger((process.env.SALESFLOW_LOG as 'INFO' | undefined) ?? 'WARN'),
     });
     runtimeInstalled = true;
   }

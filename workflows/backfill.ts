@@ -17,7 +17,13 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { monthChunks } from '../src/core/days';
-import type { BackfillInput, BackfillProgress, BackfillResult, ReconcileInput, ReconcileResult } from './types';
+import type {
+  BackfillInput,
+  BackfillProgress,
+  BackfillResult,
+  ReconcileInput,
+  ReconcileResult,
+} from './types';
 
 export const backfillProgressQuery = defineQuery<BackfillProgress>('progress');
 
@@ -25,7 +31,11 @@ const acts = proxyActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '30 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['InputFileError'] },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: ['InputFileError'],
+  },
 });
 
 export async function backfill(input: BackfillInput): Promise<BackfillResult> {
@@ -72,7 +82,9 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     progress.phase = isCancellation(e) ? 'cancelled' : 'failed';
     if (isCancellation(e)) {
       // Record how far it got before reporting the cancellation.
-      await CancellationScope.nonCancellable(async () => upsertMemo({ daysDone: progress.daysDone, cancelled: true }));
+      await CancellationScope.nonCancellable(async () =>
+        upsertMemo({ daysDone: progress.daysDone, cancelled: true }),
+      );
     }
     throw e;
   }

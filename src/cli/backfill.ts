@@ -1,10 +1,10 @@
 /** `salesflow backfill`: recompute history for analysts, and reconcile the streaming totals. */
 import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { BackfillInput, BackfillProgress, BackfillResult, ReconcileResult } from '../../workflows/types';
 import { loadConfig } from '../config';
 import { isDate } from '../core/days';
 import { backfillWorkflowId, reconcileWorkflowId } from '../ids';
-import type { BackfillInput, BackfillProgress, BackfillResult, ReconcileResult } from '../../workflows/types';
 import { numberFlag, parse } from './args';
 import { alreadyRunning, EXIT, usageError } from './errors';
 import { money, Progress, printTable, progressBar } from './output';
@@ -56,7 +56,8 @@ export async function runBackfill(args: string[]): Promise<number> {
   if (!isDate(from) || !isDate(to)) throw usageError('--from and --to must be dates like 2018-01-01');
   if (to < from) throw usageError(`--to ${to} is before --from ${from}`);
   const source = String(p.values.source ?? (p.values.file ? 'csv' : 'cassandra'));
-  if (source !== 'cassandra' && source !== 'csv') throw usageError(`--source must be cassandra or csv, got ${source}`);
+  if (source !== 'cassandra' && source !== 'csv')
+    throw usageError(`--source must be cassandra or csv, got ${source}`);
   if (source === 'csv' && !p.values.file) throw usageError('--source csv needs --file');
   const workflowId = backfillWorkflowId(from, to);
 
@@ -72,7 +73,10 @@ export async function runBackfill(args: string[]): Promise<number> {
       }
       const progress = await handle.query<BackfillProgress>('progress');
       if (json) console.log(JSON.stringify({ workflowId, ...progress }));
-      else console.log(progressBar(`backfill ${from}..${to} (${progress.phase})`, progress.daysDone, progress.daysTotal));
+      else
+        console.log(
+          progressBar(`backfill ${from}..${to} (${progress.phase})`, progress.daysDone, progress.daysTotal),
+        );
       return EXIT.ok;
     }
 

@@ -1,7 +1,8 @@
 /** `salesflow generate`: write the deterministic data set (streamed, so a million orders use constant memory). */
+
+import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { once } from 'node:events';
 import { CSV_FILES, type GenerateOptions } from '../core/generate';
 import { numberFlag, parse } from './args';
 import { EXIT } from './errors';
@@ -53,7 +54,8 @@ export async function runGenerate(args: string[]): Promise<number> {
   const out = path.resolve(String(p.values.out ?? 'data'));
   const started = Date.now();
   const sizes = await writeDataSet(opts, out);
-  for (const [name, size] of Object.entries(sizes)) console.error(`generate: ${path.join(out, name)} (${size} bytes)`);
+  for (const [name, size] of Object.entries(sizes))
+    console.error(`generate: ${path.join(out, name)} (${size} bytes)`);
   console.error(`generate: ${opts.orders} orders in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return EXIT.ok;
 }

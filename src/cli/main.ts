@@ -78,7 +78,10 @@ const COMMANDS: Record<string, Command> = {
   },
   backfill: {
     summary: 'recompute sales_daily for a date range; --reconcile the running totals',
-    run: lazy(() => import('./backfill'), (m) => m.runBackfill),
+    run: lazy(
+      () => import('./backfill'),
+      (m) => m.runBackfill,
+    ),
   },
   generate: {
     summary: 'write a deterministic customers/orders/products data set',

@@ -13,7 +13,10 @@ export interface JoinedOrder {
 }
 
 /** Joins orders on `User ID` = customer `ID`; orders whose customer is unknown come back separately. */
-export function joinOrders(orders: Order[], customers: Map<number, CustomerDim>): { joined: JoinedOrder[]; unknown: Order[] } {
+export function joinOrders(
+  orders: Order[],
+  customers: Map<number, CustomerDim>,
+): { joined: JoinedOrder[]; unknown: Order[] } {
   const joined: JoinedOrder[] = [];
   const unknown: Order[] = [];
   for (const order of orders) {
@@ -69,7 +72,16 @@ export function aggregateBySourceState(joined: JoinedOrder[]): SalesRow[] {
     const key = `${source}\u0000${state}`;
     let g = groups.get(key);
     if (!g) {
-      g = { source, state, orders: 0, amount: new Sum(), subtotal: new Sum(), tax: new Sum(), discount: new Sum(), quantity: 0 };
+      g = {
+        source,
+        state,
+        orders: 0,
+        amount: new Sum(),
+        subtotal: new Sum(),
+        tax: new Sum(),
+        discount: new Sum(),
+        quantity: 0,
+      };
       groups.set(key, g);
     }
     g.orders += 1;
@@ -90,14 +102,19 @@ export function aggregateBySourceState(joined: JoinedOrder[]): SalesRow[] {
       discount: g.discount.value,
       quantity: g.quantity,
     }))
-    .sort((a, b) => (a.source === b.source ? a.state.localeCompare(b.state) : a.source.localeCompare(b.source)));
+    .sort((a, b) =>
+      a.source === b.source ? a.state.localeCompare(b.state) : a.source.localeCompare(b.source),
+    );
 }
 
 /**
  * Splits orders (in offset order) into those to count and duplicates: an ID counted before, or seen earlier in
  * the same batch, is a duplicate.
  */
-export function splitDuplicates<T extends { order: Order }>(items: T[], counted: Set<number>): { fresh: T[]; duplicates: T[] } {
+export function splitDuplicates<T extends { order: Order }>(
+  items: T[],
+  counted: Set<number>,
+): { fresh: T[]; duplicates: T[] } {
   const seen = new Set<number>();
   const fresh: T[] = [];
   const duplicates: T[] = [];

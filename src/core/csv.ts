@@ -7,7 +7,14 @@ import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { validateOrderFields } from './message';
-import { CUSTOMER_COLUMNS, type Customer, ORDER_COLUMNS, PRODUCT_COLUMNS, type Order, type Product } from './types';
+import {
+  CUSTOMER_COLUMNS,
+  type Customer,
+  ORDER_COLUMNS,
+  type Order,
+  PRODUCT_COLUMNS,
+  type Product,
+} from './types';
 
 export class CsvFormatError extends Error {
   constructor(message: string) {
@@ -30,11 +37,22 @@ async function* rows(source: Source, columns: string[], what: string): AsyncGene
   const name = typeof source === 'string' ? source : what;
   const input = typeof source === 'string' ? fs.createReadStream(source) : source;
   const parser = input.pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, raw: true, relax_quotes: false }),
+    parse({
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      info: true,
+      raw: true,
+      relax_quotes: false,
+    }),
   );
   let header = true;
   try {
-    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number }; raw: string }>) {
+    for await (const rec of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+      raw: string;
+    }>) {
       if (header) {
         header = false;
         const got = rec.record.map((c) => c.trim());
@@ -53,7 +71,8 @@ async function* rows(source: Source, columns: string[], what: string): AsyncGene
   } finally {
     if (typeof source === 'string') (input as fs.ReadStream).destroy();
   }
-  if (header) throw new CsvFormatError(`${name}: the file is empty (expected the header ${columns.join(',')})`);
+  if (header)
+    throw new CsvFormatError(`${name}: the file is empty (expected the header ${columns.join(',')})`);
 }
 
 /** A CSV cell as JSON would carry it: '' → null, a number → number, anything else stays text. */
@@ -65,10 +84,14 @@ function cellValue(cell: string): string | number | null {
 }
 
 function columnCount(row: RawRow, columns: string[]): string | null {
-  return row.cells.length === columns.length ? null : `expected ${columns.length} columns, found ${row.cells.length}`;
+  return row.cells.length === columns.length
+    ? null
+    : `expected ${columns.length} columns, found ${row.cells.length}`;
 }
 
-export async function* readOrdersCsv(source: Source): AsyncGenerator<RowResult<{ line: number; order: Order }>> {
+export async function* readOrdersCsv(
+  source: Source,
+): AsyncGenerator<RowResult<{ line: number; order: Order }>> {
   for await (const row of rows(source, ORDER_COLUMNS, 'orders CSV')) {
     const bad = columnCount(row, ORDER_COLUMNS);
     if (bad) {
@@ -90,22 +113,27 @@ function optionalNumber(cell: string): number | null | undefined {
   return v === null ? null : typeof v === 'number' ? v : undefined;
 }
 
-export async function* readCustomersCsv(source: Source): AsyncGenerator<RowResult<{ line: number; customer: Customer }>> {
+export async function* readCustomersCsv(
+  source: Source,
+): AsyncGenerator<RowResult<{ line: number; customer: Customer }>> {
   for await (const row of rows(source, CUSTOMER_COLUMNS, 'customers CSV')) {
     const bad = columnCount(row, CUSTOMER_COLUMNS);
     if (bad) {
       yield { ok: false, line: row.line, reason: bad, raw: row.raw };
       continue;
     }
-    const [id, name, address, birthDate, city, createdAt, email, lat, lon, password, source_, state, zip] = row.cells;
+    const [id, name, address, birthDate, city, createdAt, email, lat, lon, password, source_, state, zip] =
+      row.cells;
     const idNum = cellValue(id);
     const latitude = optionalNumber(lat);
     const longitude = optionalNumber(lon);
     let reason: string | null = null;
-    if (typeof idNum !== 'number' || !Number.isSafeInteger(idNum) || idNum < 0) reason = `ID must be an integer, got '${id}'`;
+    if (typeof idNum !== 'number' || !Number.isSafeInteger(idNum) || idNum < 0)
+      reason = `ID must be an integer, got '${id}'`;
     else if (!source_.trim()) reason = 'Source is empty';
     else if (!state.trim()) reason = 'State is empty';
-    else if (latitude === undefined || longitude === undefined) reason = `Latitude/Longitude must be numbers, got '${lat}', '${lon}'`;
+    else if (latitude === undefined || longitude === undefined)
+      reason = `Latitude/Longitude must be numbers, got '${lat}', '${lon}'`;
     if (reason) {
       yield { ok: false, line: row.line, reason, raw: row.raw };
       continue;
@@ -132,13 +160,20 @@ export async function* readCustomersCsv(source: Source): AsyncGenerator<RowResul
   }
 }
 
-export async function* readProductsCsv(source: Source): AsyncGenerator<RowResult<{ line: number; product: Product }>> {
+export async function* readProductsCsv(
+  source: Source,
+): AsyncGenerator<RowResult<{ line: number; product: Product }>> {
   for await (const row of rows(source, PRODUCT_COLUMNS, 'products CSV')) {
     const bad = columnCount(row, PRODUCT_COLUMNS);
     const [id, category, createdAt, ean, price, rating, title, vendor] = row.cells;
     const nums = [cellValue(id), cellValue(price), cellValue(rating)];
     if (bad || nums.some((n) => typeof n !== 'number')) {
-      yield { ok: false, line: row.line, reason: bad ?? 'ID, Price and Rating must be numbers', raw: row.raw };
+      yield {
+        ok: false,
+        line: row.line,
+        reason: bad ?? 'ID, Price and Rating must be numbers',
+        raw: row.raw,
+      };
       continue;
     }
     yield {
@@ -170,13 +205,34 @@ export function formatCsvRow(cells: Array<string | number | null>): string {
 }
 
 export function formatOrderRow(o: Order): string {
-  return formatCsvRow([o.id, o.createdAt, o.discount, o.productId, o.quantity, o.subtotal, o.tax, o.total, o.userId]);
+  return formatCsvRow([
+    o.id,
+    o.createdAt,
+    o.discount,
+    o.productId,
+    o.quantity,
+    o.subtotal,
+    o.tax,
+    o.total,
+    o.userId,
+  ]);
 }
 
 export function formatCustomerRow(c: Customer): string {
   return formatCsvRow([
-    c.id, c.name, c.address, c.birthDate, c.city, c.createdAt, c.email, c.latitude, c.longitude, c.password, c.source,
-    c.state, c.zip,
+    c.id,
+    c.name,
+    c.address,
+    c.birthDate,
+    c.city,
+    c.createdAt,
+    c.email,
+    c.latitude,
+    c.longitude,
+    c.password,
+    c.source,
+    c.state,
+    c.zip,
   ]);
 }
 

@@ -15,7 +15,8 @@ const fromMs = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export const addDays = (day: string, n: number) => fromMs(toMs(day) + n * DAY_MS);
 
 /** Inclusive number of days from `from` to `to` (0 when to < from). */
-export const daysBetween = (from: string, to: string) => Math.max(0, Math.round((toMs(to) - toMs(from)) / DAY_MS) + 1);
+export const daysBetween = (from: string, to: string) =>
+  Math.max(0, Math.round((toMs(to) - toMs(from)) / DAY_MS) + 1);
 
 export function* eachDay(from: string, to: string): Generator<string> {
   for (let d = from; d <= to; d = addDays(d, 1)) yield d;

@@ -51,7 +51,13 @@ export function replaceNonFiniteTokens(text: string): string {
       i++;
       continue;
     }
-    const rest = text.startsWith('NaN', i) ? 'NaN' : text.startsWith('-Infinity', i) ? '-Infinity' : text.startsWith('Infinity', i) ? 'Infinity' : null;
+    const rest = text.startsWith('NaN', i)
+      ? 'NaN'
+      : text.startsWith('-Infinity', i)
+        ? '-Infinity'
+        : text.startsWith('Infinity', i)
+          ? 'Infinity'
+          : null;
     if (rest) {
       out += `${text.slice(last, i)}"\\u0000nonfinite:${rest}"`;
       i += rest.length;
@@ -65,30 +71,48 @@ export function replaceNonFiniteTokens(text: string): string {
 
 const isNonFinite = (v: unknown) => typeof v === 'string' && v.startsWith(NON_FINITE);
 
-const REQUIRED = ['ID', 'Created At', 'Product ID', 'Quantity', 'Subtotal', 'Tax', 'Total', 'User ID'] as const;
+const REQUIRED = [
+  'ID',
+  'Created At',
+  'Product ID',
+  'Quantity',
+  'Subtotal',
+  'Tax',
+  'Total',
+  'User ID',
+] as const;
 
 type Check = { value: number } | { reason: DlqReason; detail: string };
 
 function integer(obj: Record<string, unknown>, key: string, min: number): Check {
   const v = obj[key];
-  if (isNonFinite(v)) return { reason: 'wrong_type', detail: `${key} is not a number (${String(v).slice(NON_FINITE.length)})` };
+  if (isNonFinite(v))
+    return { reason: 'wrong_type', detail: `${key} is not a number (${String(v).slice(NON_FINITE.length)})` };
   if (typeof v !== 'number' || !Number.isInteger(v) || !Number.isSafeInteger(v)) {
     return { reason: 'wrong_type', detail: `${key} must be an integer, got ${JSON.stringify(v)}` };
   }
-  if (v < min) return { reason: key === 'Quantity' ? 'invalid_amount' : 'wrong_type', detail: `${key} must be >= ${min}, got ${v}` };
+  if (v < min)
+    return {
+      reason: key === 'Quantity' ? 'invalid_amount' : 'wrong_type',
+      detail: `${key} must be >= ${min}, got ${v}`,
+    };
   return { value: v };
 }
 
 function amount(obj: Record<string, unknown>, key: string): Check {
   const v = obj[key];
-  if (isNonFinite(v)) return { reason: 'invalid_amount', detail: `${key} is ${String(v).slice(NON_FINITE.length)}` };
-  if (typeof v !== 'number') return { reason: 'wrong_type', detail: `${key} must be a number, got ${JSON.stringify(v)}` };
-  if (!Number.isFinite(v) || v < 0) return { reason: 'invalid_amount', detail: `${key} must be a finite amount >= 0, got ${v}` };
+  if (isNonFinite(v))
+    return { reason: 'invalid_amount', detail: `${key} is ${String(v).slice(NON_FINITE.length)}` };
+  if (typeof v !== 'number')
+    return { reason: 'wrong_type', detail: `${key} must be a number, got ${JSON.stringify(v)}` };
+  if (!Number.isFinite(v) || v < 0)
+    return { reason: 'invalid_amount', detail: `${key} must be a finite amount >= 0, got ${v}` };
   return { value: v };
 }
 
 export function decodeOrderMessage(bytes: Buffer | string | null | undefined): Decoded {
-  const text = bytes === null || bytes === undefined ? '' : typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+  const text =
+    bytes === null || bytes === undefined ? '' : typeof bytes === 'string' ? bytes : bytes.toString('utf8');
   if (text.trim() === '') return { ok: false, reason: 'empty_message', detail: 'the message has no value' };
   let parsed: unknown;
   try {
@@ -136,10 +160,18 @@ export function validateOrderFields(obj: Record<string, unknown>): Decoded {
 
   const createdAt = obj['Created At'];
   if (typeof createdAt !== 'string') {
-    return { ok: false, reason: 'wrong_type', detail: `Created At must be a string, got ${JSON.stringify(createdAt)}` };
+    return {
+      ok: false,
+      reason: 'wrong_type',
+      detail: `Created At must be a string, got ${JSON.stringify(createdAt)}`,
+    };
   }
   if (!isIsoTimestamp(createdAt)) {
-    return { ok: false, reason: 'invalid_timestamp', detail: `Created At is not an ISO-8601 time with offset: ${createdAt}` };
+    return {
+      ok: false,
+      reason: 'invalid_timestamp',
+      detail: `Created At is not an ISO-8601 time with offset: ${createdAt}`,
+    };
   }
   return {
     ok: true,

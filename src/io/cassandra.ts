@@ -81,7 +81,12 @@ const params = (r: RawOrderRow) => [
 ];
 
 /** Idempotent upserts into both tables: prepared statements, bounded concurrency, no per-row await. */
-export async function upsertRawOrders(client: Client, keyspace: string, rows: RawOrderRow[], concurrency = 64) {
+export async function upsertRawOrders(
+  client: Client,
+  keyspace: string,
+  rows: RawOrderRow[],
+  concurrency = 64,
+) {
   if (!rows.length) return;
   const values = rows.map(params);
   for (const table of ['orders_by_id', 'orders_by_day']) {
@@ -139,7 +144,11 @@ export async function countOrders(client: Client, keyspace: string): Promise<num
   return Number(rs.first().get('n'));
 }
 
-export async function getOrder(client: Client, keyspace: string, orderId: number): Promise<RawOrderRow | null> {
+export async function getOrder(
+  client: Client,
+  keyspace: string,
+  orderId: number,
+): Promise<RawOrderRow | null> {
   const rs = await client.execute(`SELECT * FROM ${keyspace}.orders_by_id WHERE order_id = ?`, [
     types.Long.fromNumber(orderId),
   ]);

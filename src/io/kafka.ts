@@ -44,6 +44,7 @@ async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Pro
 }
 
 const TOPIC_RESOURCE = 2; // kafkajs ConfigResourceTypes.TOPIC
+const TOPIC_OVERRIDE = 1; // kafkajs ConfigSource.TOPIC_CONFIG: set on the topic, not inherited from the broker
 const TIMESTAMP_TYPE = 'message.timestamp.type';
 
 /**
@@ -85,7 +86,9 @@ async function ensureLogAppendTime(admin: Admin, topic: string): Promise<void> {
     resources: [{ type: TOPIC_RESOURCE, name: topic }],
   });
   const overrides = (all.resources[0]?.configEntries ?? [])
-    .filter((c) => !c.isDefault && !c.readOnly && c.configName !== TIMESTAMP_TYPE && c.configValue !== null)
+    .filter(
+      (c) => c.configSource === TOPIC_OVERRIDE && c.configName !== TIMESTAMP_TYPE && c.configValue !== null,
+    )
     .map((c) => ({ name: c.configName, value: c.configValue }));
   await admin.alterConfigs({
     validateOnly: false,
@@ -210,8 +213,15 @@ interface FetchedPartition {
   errorCode: number;
   highWatermark: string;
   lastStableOffset?: string;
+  abortedTransactions?: unknown[];
   messages: FetchedRecord[];
 }
+
+/** kafkajs's own filter (what its consumer applies): drops records of aborted transactions under read_committed. */
+const filterAbortedMessages: (fetched: {
+  messages: FetchedRecord[];
+  abortedTransactions?: unknown[];
+}) => FetchedRecord[] = require('kafkajs/src/consumer/filterAbortedMessages');
 
 interface InternalBroker {
   fetch(request: {
@@ -237,8 +247,19 @@ interface InternalCluster {
 }
 
 const READ_COMMITTED = 1;
-/** Bytes per Fetch request: big enough that ~100k small records take a handful of round trips. */
-const FETCH_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes per Fetch request. kafkajs decodes a whole response before we see a record, and whatever lies past the
+ * stopping point is decoded for nothing, so a read starts small and doubles up to 8 MB (~100k small records
+ * then take a handful of round trips); a read capped by maxRecords starts smaller still.
+ */
+const FETCH_MIN_BYTES = 64 * 1024;
+const FETCH_START_BYTES = 1024 * 1024;
+const FETCH_MAX_BYTES = 8 * 1024 * 1024;
+
+const firstFetchBytes = (maxRecords?: number) =>
+  maxRecords === undefined
+    ? FETCH_START_BYTES
+    : Math.min(FETCH_START_BYTES, Math.max(FETCH_MIN_BYTES, maxRecords * 512));
 const FETCH_ATTEMPTS = 5;
 
 /**
@@ -291,8 +312,10 @@ async function readLoop(
   const records: RangeRecord[] = [];
   let bytes = 0;
   let next = from;
+  let fetchBytes = firstFetchBytes(opts.maxRecords);
   for (;;) {
-    const fetched = await fetchOnce(cluster, topic, partition, next);
+    const fetched = await fetchOnce(cluster, topic, partition, next, fetchBytes);
+    fetchBytes = Math.min(fetchBytes * 2, FETCH_MAX_BYTES);
     const highWatermark = fetched.highWatermark;
     // Under read_committed the broker serves up to the last stable offset (= high watermark without open
     // transactions); reading "to the end" means to that point.
@@ -302,7 +325,7 @@ async function readLoop(
         : highWatermark,
     );
     let progressed = false;
-    for (const m of fetched.messages) {
+    for (const m of filterAbortedMessages(fetched)) {
       const offset = BigInt(m.offset);
       if (offset < next) continue; // a batch may begin before the requested offset
       progressed = true;
@@ -340,6 +363,7 @@ async function fetchOnce(
   topic: string,
   partition: number,
   offset: bigint,
+  fetchBytes: number,
 ): Promise<FetchedPartition> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -353,9 +377,9 @@ async function fetchOnce(
         isolationLevel: READ_COMMITTED,
         maxWaitTime: 0, // never wait for more data: at the end of the log we return what there is
         minBytes: 1,
-        maxBytes: FETCH_BYTES,
+        maxBytes: fetchBytes,
         topics: [
-          { topic, partitions: [{ partition, fetchOffset: offset.toString(), maxBytes: FETCH_BYTES }] },
+          { topic, partitions: [{ partition, fetchOffset: offset.toString(), maxBytes: fetchBytes }] },
         ],
       });
       const fetched = response.responses[0]?.partitions.find((p) => p.partition === partition);

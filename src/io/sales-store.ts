@@ -353,7 +353,18 @@ export async function replaceDailyRows(pool: Pool, day: string, rows: GroupRow[]
       await conn.query(
         `INSERT INTO sales_daily (day, source, state, orders, amount, subtotal, tax, discount, quantity, computed_at)
          VALUES ${placeholders(rows.length, 10)}`,
-        rows.flatMap((r) => [day, r.source, r.state, r.orders, r.amount, r.subtotal, r.tax, r.discount, r.quantity, now]),
+        rows.flatMap((r) => [
+          day,
+          r.source,
+          r.state,
+          r.orders,
+          r.amount,
+          r.subtotal,
+          r.tax,
+          r.discount,
+          r.quantity,
+          now,
+        ]),
       );
     }
     await conn.commit();
@@ -376,7 +387,17 @@ export async function replaceTotals(pool: Pool, rows: GroupRow[]): Promise<void>
       await conn.query(
         `INSERT INTO sales_totals (source, state, orders, amount, subtotal, tax, discount, quantity, updated_at)
          VALUES ${placeholders(part.length, 9)}`,
-        part.flatMap((g) => [g.source, g.state, g.orders, g.amount, g.subtotal, g.tax, g.discount, g.quantity, now]),
+        part.flatMap((g) => [
+          g.source,
+          g.state,
+          g.orders,
+          g.amount,
+          g.subtotal,
+          g.tax,
+          g.discount,
+          g.quantity,
+          now,
+        ]),
       );
     }
     await conn.commit();

@@ -79,7 +79,9 @@ export const cassandraService: ManagedService = {
     const template = fs.readFileSync(path.join(REPO_ROOT, 'stack', 'cassandra', 'cassandra.yaml'), 'utf8');
     fs.writeFileSync(
       yamlFile(ctx),
-      template.replaceAll('${STATE}', ctx.stateDir).replace(/^native_transport_port: .*$/m, `native_transport_port: ${port}`),
+      template
+        .replaceAll('{{state}}', ctx.stateDir)
+        .replace(/^native_transport_port: .*$/m, `native_transport_port: ${port}`),
     );
   },
 

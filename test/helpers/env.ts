@@ -44,7 +44,12 @@ export async function createTestEnv(prefix: string, extra: Record<string, string
     async cleanup() {
       fs.rmSync(tmpDir, { recursive: true, force: true });
       const t = mysqlTarget(config);
-      const conn = await mysql.createConnection({ host: t.host, port: t.port, user: t.user, password: t.password });
+      const conn = await mysql.createConnection({
+        host: t.host,
+        port: t.port,
+        user: t.user,
+        password: t.password,
+      });
       await conn.query(`DROP DATABASE IF EXISTS \`${t.database}\``);
       await conn.end();
       const cassandra = await connectCassandra(config, { keyspace: false });

@@ -36,7 +36,10 @@ export function referenceTotals(ordersFile: string, customersFile: string): Map<
 
 export function referenceDaily(ordersFile: string, customersFile: string, from: string, to: string) {
   const customers = new Map(readCsv(customersFile).map((c) => [c.ID, c]));
-  const daily = new Map<string, { day: string; source: string; state: string; orders: number; amount: number }>();
+  const daily = new Map<
+    string,
+    { day: string; source: string; state: string; orders: number; amount: number }
+  >();
   for (const o of readCsv(ordersFile)) {
     const day = o['Created At'].slice(0, 10);
     if (day < from || day > to) continue;

@@ -81,7 +81,9 @@ describe('cassandra (real server)', () => {
     const t = performance.now();
     await upsertRawOrders(client, keyspace, rows);
     const ms = performance.now() - t;
-    console.log(`cassandra: ${n} raw orders (2 tables) in ${ms.toFixed(0)} ms (${Math.round((n / ms) * 1000)} orders/s)`);
+    console.log(
+      `cassandra: ${n} raw orders (2 tables) in ${ms.toFixed(0)} ms (${Math.round((n / ms) * 1000)} orders/s)`,
+    );
     expect(await countOrders(client, keyspace)).toBe(5 + n);
   });
 });

@@ -15,7 +15,12 @@ describe('calendar days', () => {
     expect(addDays('2020-03-01', -1)).toBe('2020-02-29');
     expect(daysBetween('2018-01-01', '2018-12-31')).toBe(365);
     expect(daysBetween('2018-01-02', '2018-01-01')).toBe(0);
-    expect([...eachDay('2018-01-30', '2018-02-02')]).toEqual(['2018-01-30', '2018-01-31', '2018-02-01', '2018-02-02']);
+    expect([...eachDay('2018-01-30', '2018-02-02')]).toEqual([
+      '2018-01-30',
+      '2018-01-31',
+      '2018-02-01',
+      '2018-02-02',
+    ]);
   });
 
   it('splits a range into calendar months', () => {
@@ -25,6 +30,8 @@ describe('calendar days', () => {
       { from: '2018-03-01', to: '2018-03-10', days: 10 },
     ]);
     expect(monthChunks('2018-01-01', '2018-12-31').reduce((n, c) => n + c.days, 0)).toBe(365);
-    expect(monthChunks('2018-05-05', '2018-05-05')).toEqual([{ from: '2018-05-05', to: '2018-05-05', days: 1 }]);
+    expect(monthChunks('2018-05-05', '2018-05-05')).toEqual([
+      { from: '2018-05-05', to: '2018-05-05', days: 1 },
+    ]);
   });
 });
