@@ -1,6 +1,8 @@
-/** Joining orders with customers and aggregating sales per (source, state), pure. */
+/** Joining orders with customers, de-duplicating, and aggregating sales per (source, state) and per day, pure. */
+import { eventDay } from './time';
 import type { Order } from './types';
 
+/** What the aggregation needs of a customer. */
 export interface CustomerDim {
   source: string;
   state: string;
@@ -12,10 +14,10 @@ export interface JoinedOrder {
   state: string;
 }
 
-/** Joins orders on `User ID` = customer `ID`; orders whose customer is unknown come back separately. */
+/** Joins orders on `User ID` = customer `ID`; orders whose customer is unknown come back separately, in order. */
 export function joinOrders(
-  orders: Order[],
-  customers: Map<number, CustomerDim>,
+  orders: Iterable<Order>,
+  customers: ReadonlyMap<number, CustomerDim>,
 ): { joined: JoinedOrder[]; unknown: Order[] } {
   const joined: JoinedOrder[] = [];
   const unknown: Order[] = [];
@@ -27,7 +29,10 @@ export function joinOrders(
   return { joined, unknown };
 }
 
-/** Neumaier's compensated summation: totals over hundreds of thousands of orders stay exact to ~1e-15. */
+/**
+ * Neumaier's compensated summation: the rounding error of each addition is carried separately, so a sum of
+ * hundreds of thousands of amounts is within an ulp or two of the exact sum, whatever the order of addition.
+ */
 export class Sum {
   private sum = 0;
   private c = 0;
@@ -42,6 +47,12 @@ export class Sum {
   }
 }
 
+export function compensatedSum(values: Iterable<number>): number {
+  const s = new Sum();
+  for (const v of values) s.add(v);
+  return s.value;
+}
+
 export interface SalesRow {
   source: string;
   state: string;
@@ -50,76 +61,125 @@ export interface SalesRow {
   amount: number;
   subtotal: number;
   tax: number;
+  /** Sum of Discount, no discount counting as 0. */
   discount: number;
   quantity: number;
 }
 
-interface Acc {
-  source: string;
-  state: string;
-  orders: number;
-  amount: Sum;
-  subtotal: Sum;
-  tax: Sum;
-  discount: Sum;
-  quantity: number;
+export interface DailySalesRow extends SalesRow {
+  /** The date Created At names, in its own offset (see eventDay). */
+  day: string;
 }
 
-/** Sales per (source, state), sorted by source then state. */
-export function aggregateBySourceState(joined: JoinedOrder[]): SalesRow[] {
-  const groups = new Map<string, Acc>();
-  for (const { order, source, state } of joined) {
-    const key = `${source}\u0000${state}`;
-    let g = groups.get(key);
-    if (!g) {
-      g = {
-        source,
-        state,
-        orders: 0,
-        amount: new Sum(),
-        subtotal: new Sum(),
-        tax: new Sum(),
-        discount: new Sum(),
-        quantity: 0,
-      };
-      groups.set(key, g);
-    }
-    g.orders += 1;
-    g.amount.add(order.total);
-    g.subtotal.add(order.subtotal);
-    g.tax.add(order.tax);
-    g.discount.add(order.discount ?? 0);
-    g.quantity += order.quantity;
+/** Running sums for one group; sums of money are compensated, counts are exact integers. */
+class Totals {
+  orders = 0;
+  quantity = 0;
+  readonly amount = new Sum();
+  readonly subtotal = new Sum();
+  readonly tax = new Sum();
+  readonly discount = new Sum();
+
+  addOrder(o: Order): void {
+    this.orders += 1;
+    this.quantity += o.quantity;
+    this.amount.add(o.total);
+    this.subtotal.add(o.subtotal);
+    this.tax.add(o.tax);
+    this.discount.add(o.discount ?? 0);
   }
-  return [...groups.values()]
-    .map((g) => ({
-      source: g.source,
-      state: g.state,
-      orders: g.orders,
-      amount: g.amount.value,
-      subtotal: g.subtotal.value,
-      tax: g.tax.value,
-      discount: g.discount.value,
-      quantity: g.quantity,
-    }))
-    .sort((a, b) =>
-      a.source === b.source ? a.state.localeCompare(b.state) : a.source.localeCompare(b.source),
-    );
+
+  addRow(r: SalesRow): void {
+    this.orders += r.orders;
+    this.quantity += r.quantity;
+    this.amount.add(r.amount);
+    this.subtotal.add(r.subtotal);
+    this.tax.add(r.tax);
+    this.discount.add(r.discount);
+  }
+
+  row(source: string, state: string): SalesRow {
+    return {
+      source,
+      state,
+      orders: this.orders,
+      amount: this.amount.value,
+      subtotal: this.subtotal.value,
+      tax: this.tax.value,
+      discount: this.discount.value,
+      quantity: this.quantity,
+    };
+  }
 }
+
+/** Groups keyed by their parts, joined with NUL (which no source, state or day holds). */
+class Groups<P extends string[]> {
+  private readonly map = new Map<string, { parts: P; totals: Totals }>();
+  get(...parts: P): Totals {
+    const key = parts.join('\u0000');
+    let g = this.map.get(key);
+    if (!g) {
+      g = { parts, totals: new Totals() };
+      this.map.set(key, g);
+    }
+    return g.totals;
+  }
+  entries() {
+    return this.map.values();
+  }
+}
+
+/** Code-unit order: the same on every machine, unlike localeCompare. */
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export const compareBySourceState = (a: CustomerDim, b: CustomerDim) =>
+  cmp(a.source, b.source) || cmp(a.state, b.state);
+export const compareByDaySourceState = (a: DailySalesRow, b: DailySalesRow) =>
+  cmp(a.day, b.day) || compareBySourceState(a, b);
+/** Biggest amount first; ties by source then state, so the order is total. */
+export const compareByAmountDesc = (a: SalesRow, b: SalesRow) =>
+  b.amount - a.amount || compareBySourceState(a, b);
+
+/** Sales per (source, state), sorted by source then state. */
+export function aggregateBySourceState(joined: Iterable<JoinedOrder>): SalesRow[] {
+  const groups = new Groups<[string, string]>();
+  for (const { order, source, state } of joined) groups.get(source, state).addOrder(order);
+  return [...groups.entries()].map(({ parts, totals }) => totals.row(...parts)).sort(compareBySourceState);
+}
+
+/** Sales per (event day, source, state) for the backfill, sorted by day, source, state. */
+export function aggregateByDaySourceState(joined: Iterable<JoinedOrder>): DailySalesRow[] {
+  const groups = new Groups<[string, string, string]>();
+  for (const { order, source, state } of joined)
+    groups.get(eventDay(order.createdAt), source, state).addOrder(order);
+  return [...groups.entries()]
+    .map(({ parts: [day, source, state], totals }) => ({ day, ...totals.row(source, state) }))
+    .sort(compareByDaySourceState);
+}
+
+/** Adds sales rows together per (source, state): running totals plus a window's rows, or windows into a day. */
+export function mergeTotals(...parts: ReadonlyArray<Iterable<SalesRow>>): SalesRow[] {
+  const groups = new Groups<[string, string]>();
+  for (const rows of parts) for (const r of rows) groups.get(r.source, r.state).addRow(r);
+  return [...groups.entries()].map(({ parts: p, totals }) => totals.row(...p)).sort(compareBySourceState);
+}
+
+const orderIdOf = (item: Order | { order: Order }) => ('order' in item ? item.order.id : item.id);
 
 /**
  * Splits orders (in offset order) into those to count and duplicates: an ID counted before, or seen earlier in
- * the same batch, is a duplicate.
+ * the same batch, is a duplicate, so redelivered or re-published orders count once. Accepts orders or items
+ * carrying one as `.order`.
  */
-export function splitDuplicates<T extends { order: Order }>(
-  items: T[],
-  counted: Set<number>,
+export function splitDuplicates<T extends Order | { order: Order }>(
+  items: Iterable<T>,
+  counted: ReadonlySet<number>,
 ): { fresh: T[]; duplicates: T[] } {
   const seen = new Set<number>();
   const fresh: T[] = [];
   const duplicates: T[] = [];
   for (const item of items) {
-    const id = item.order.id;
+    const id = orderIdOf(item);
     if (counted.has(id) || seen.has(id)) duplicates.push(item);
     else {
       seen.add(id);

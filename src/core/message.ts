@@ -6,6 +6,7 @@
 import { isIsoTimestamp } from './time';
 import type { Order } from './types';
 
+/** Why a record went to the dead-letter topic. `unknown_customer` is decided at the join, not here. */
 export type DlqReason =
   | 'empty_message'
   | 'malformed_json'
@@ -17,6 +18,7 @@ export type DlqReason =
 
 export type Decoded = { ok: true; order: Order } | { ok: false; reason: DlqReason; detail: string };
 
+/** Same keys in the same order as the seed producer (json.dumps of a pandas row); no discount is null. */
 export function encodeOrderMessage(o: Order): string {
   return JSON.stringify({
     ID: o.id,
@@ -31,36 +33,43 @@ export function encodeOrderMessage(o: Order): string {
   });
 }
 
-/** Marks a non-finite number Python wrote as a bare token (NaN, Infinity, -Infinity). */
-const NON_FINITE = '\u0000nonfinite:';
+/**
+ * Stands in for a bare NaN/Infinity/-Infinity token. Markers are only looked for when a rewrite happened, so
+ * in plain JSON a sender's own "\u0000nonfinite:..." string is just a wrong-typed string.
+ */
+const MARK = '\u0000nonfinite:';
+type NonFinite = 'NaN' | 'Infinity' | '-Infinity';
 
 /**
- * Rewrites the bare tokens NaN, Infinity and -Infinity that Python's json.dumps emits into strings JSON.parse
- * accepts, leaving string contents untouched.
+ * Rewrites the bare tokens NaN, Infinity and -Infinity that Python's json.dumps emits into marker strings
+ * JSON.parse accepts. String contents are skipped (escapes honoured), so a value like "NaN-free" is untouched.
  */
 export function replaceNonFiniteTokens(text: string): string {
   let out = '';
-  let i = 0;
   let last = 0;
+  let i = 0;
   while (i < text.length) {
-    const c = text[i];
-    if (c === '"') {
-      // Skip the string, honouring escapes.
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
       i++;
       while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
       i++;
       continue;
     }
-    const rest = text.startsWith('NaN', i)
-      ? 'NaN'
-      : text.startsWith('-Infinity', i)
-        ? '-Infinity'
-        : text.startsWith('Infinity', i)
-          ? 'Infinity'
-          : null;
-    if (rest) {
-      out += `${text.slice(last, i)}"\\u0000nonfinite:${rest}"`;
-      i += rest.length;
+    // Only N, I and - can start a token: skip the startsWith probes for every other character.
+    const token =
+      c !== 0x4e /* N */ && c !== 0x49 /* I */ && c !== 0x2d /* - */
+        ? null
+        : text.startsWith('NaN', i)
+          ? 'NaN'
+          : text.startsWith('-Infinity', i)
+            ? '-Infinity'
+            : text.startsWith('Infinity', i)
+              ? 'Infinity'
+              : null;
+    if (token) {
+      out += `${text.slice(last, i)}"\\u0000nonfinite:${token}"`;
+      i += token.length;
       last = i;
       continue;
     }
@@ -69,7 +78,51 @@ export function replaceNonFiniteTokens(text: string): string {
   return last === 0 ? text : out + text.slice(last);
 }
 
-const isNonFinite = (v: unknown) => typeof v === 'string' && v.startsWith(NON_FINITE);
+/** JSON.parse's complaint about the original text (positions in a rewritten text would mislead). */
+function jsonErrorOf(text: string): string | null {
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Which of an object's values stood for bare non-finite tokens (none when the text was plain JSON). */
+type NonFiniteOf = (v: unknown) => NonFinite | null;
+const noneNonFinite: NonFiniteOf = () => null;
+const markedNonFinite: NonFiniteOf = (v) =>
+  typeof v === 'string' && v.startsWith(MARK) ? (v.slice(MARK.length) as NonFinite) : null;
+
+export function decodeOrderMessage(bytes: Buffer | string | null | undefined): Decoded {
+  let text =
+    bytes === null || bytes === undefined ? '' : typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '') return { ok: false, reason: 'empty_message', detail: 'the message has no value' };
+  // Rewrite only when a token could be present: the seed producer's NaN is the one dialect we accept, and
+  // rewriting first avoids paying for a failed JSON.parse on every message without a discount.
+  const rewritten = text.includes('NaN') || text.includes('Infinity') ? replaceNonFiniteTokens(text) : text;
+  const nonFinite = rewritten === text ? noneNonFinite : markedNonFinite;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rewritten);
+  } catch (e) {
+    return { ok: false, reason: 'malformed_json', detail: jsonErrorOf(text) ?? (e as Error).message };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    const kind = Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed;
+    return { ok: false, reason: 'malformed_json', detail: `the message is ${kind}, not a JSON object` };
+  }
+  return validateFields(parsed as Record<string, unknown>, nonFinite);
+}
+
+/**
+ * Validates an order given as the seed's column names → values (a parsed message, or a CSV row with empty
+ * cells as null). Extra keys are ignored.
+ */
+export function validateOrderFields(obj: Record<string, unknown>): Decoded {
+  return validateFields(obj, noneNonFinite);
+}
 
 const REQUIRED = [
   'ID',
@@ -82,109 +135,71 @@ const REQUIRED = [
   'User ID',
 ] as const;
 
-type Check = { value: number } | { reason: DlqReason; detail: string };
-
-function integer(obj: Record<string, unknown>, key: string, min: number): Check {
-  const v = obj[key];
-  if (isNonFinite(v))
-    return { reason: 'wrong_type', detail: `${key} is not a number (${String(v).slice(NON_FINITE.length)})` };
-  if (typeof v !== 'number' || !Number.isInteger(v) || !Number.isSafeInteger(v)) {
-    return { reason: 'wrong_type', detail: `${key} must be an integer, got ${JSON.stringify(v)}` };
-  }
-  if (v < min)
-    return {
-      reason: key === 'Quantity' ? 'invalid_amount' : 'wrong_type',
-      detail: `${key} must be >= ${min}, got ${v}`,
-    };
-  return { value: v };
+class Reject {
+  constructor(
+    readonly reason: DlqReason,
+    readonly detail: string,
+  ) {}
 }
 
-function amount(obj: Record<string, unknown>, key: string): Check {
-  const v = obj[key];
-  if (isNonFinite(v))
-    return { reason: 'invalid_amount', detail: `${key} is ${String(v).slice(NON_FINITE.length)}` };
-  if (typeof v !== 'number')
-    return { reason: 'wrong_type', detail: `${key} must be a number, got ${JSON.stringify(v)}` };
-  if (!Number.isFinite(v) || v < 0)
-    return { reason: 'invalid_amount', detail: `${key} must be a finite amount >= 0, got ${v}` };
-  return { value: v };
-}
+const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
-export function decodeOrderMessage(bytes: Buffer | string | null | undefined): Decoded {
-  const text =
-    bytes === null || bytes === undefined ? '' : typeof bytes === 'string' ? bytes : bytes.toString('utf8');
-  if (text.trim() === '') return { ok: false, reason: 'empty_message', detail: 'the message has no value' };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    try {
-      parsed = JSON.parse(replaceNonFiniteTokens(text));
-    } catch (e) {
-      return { ok: false, reason: 'malformed_json', detail: (e as Error).message };
-    }
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return { ok: false, reason: 'malformed_json', detail: 'the message is not a JSON object' };
-  }
-  return validateOrderFields(parsed as Record<string, unknown>);
-}
-
-/** Validates an order given as the seed's column names → values (from JSON or a CSV row). */
-export function validateOrderFields(obj: Record<string, unknown>): Decoded {
-  const missing = REQUIRED.filter((k) => !(k in obj) || obj[k] === null);
+function validateFields(obj: Record<string, unknown>, nonFinite: NonFiniteOf): Decoded {
+  const missing = REQUIRED.filter((k) => obj[k] === undefined || obj[k] === null);
   if (missing.length) return { ok: false, reason: 'missing_field', detail: `missing ${missing.join(', ')}` };
 
-  const checks = {
-    id: integer(obj, 'ID', 1),
-    productId: integer(obj, 'Product ID', 0),
-    quantity: integer(obj, 'Quantity', 0),
-    userId: integer(obj, 'User ID', 0),
-    subtotal: amount(obj, 'Subtotal'),
-    tax: amount(obj, 'Tax'),
-    total: amount(obj, 'Total'),
+  /** A whole number (2.0 is fine: pandas turns int columns with gaps into floats) of at least `min`. */
+  const integer = (key: string, min: number): number => {
+    const v = obj[key];
+    const nf = nonFinite(v);
+    if (nf) throw new Reject(key === 'Quantity' ? 'invalid_amount' : 'wrong_type', `${key} is ${nf}`);
+    if (typeof v !== 'number') throw new Reject('wrong_type', `${key} must be an integer, got ${show(v)}`);
+    if (!Number.isSafeInteger(v)) throw new Reject('wrong_type', `${key} must be an integer, got ${v}`);
+    if (v < min) {
+      const reason = key === 'Quantity' ? 'invalid_amount' : 'wrong_type';
+      throw new Reject(reason, `${key} must be >= ${min}, got ${v}`);
+    }
+    return v;
   };
-  const values: Record<string, number> = {};
-  for (const [name, check] of Object.entries(checks)) {
-    if ('reason' in check) return { ok: false, reason: check.reason, detail: check.detail };
-    values[name] = check.value;
-  }
+  /** A finite money amount >= 0. */
+  const amount = (key: string): number => {
+    const v = obj[key];
+    const nf = nonFinite(v);
+    if (nf) throw new Reject('invalid_amount', `${key} is ${nf}`);
+    if (typeof v !== 'number') throw new Reject('wrong_type', `${key} must be a number, got ${show(v)}`);
+    if (!Number.isFinite(v) || v < 0)
+      throw new Reject('invalid_amount', `${key} must be a finite amount >= 0, got ${v}`);
+    return v;
+  };
 
-  let discount: number | null = null;
-  const d = obj.Discount;
-  if (d !== undefined && d !== null && !(isNonFinite(d) && d === `${NON_FINITE}NaN`)) {
-    const check = amount(obj, 'Discount');
-    if ('reason' in check) return { ok: false, reason: check.reason, detail: check.detail };
-    discount = check.value;
-  }
-
-  const createdAt = obj['Created At'];
-  if (typeof createdAt !== 'string') {
-    return {
-      ok: false,
-      reason: 'wrong_type',
-      detail: `Created At must be a string, got ${JSON.stringify(createdAt)}`,
-    };
-  }
-  if (!isIsoTimestamp(createdAt)) {
-    return {
-      ok: false,
-      reason: 'invalid_timestamp',
-      detail: `Created At is not an ISO-8601 time with offset: ${createdAt}`,
-    };
-  }
-  return {
-    ok: true,
-    order: {
-      id: values.id,
+  try {
+    const id = integer('ID', 1);
+    const createdAt = obj['Created At'];
+    if (typeof createdAt !== 'string')
+      throw new Reject('wrong_type', `Created At must be a string, got ${show(createdAt)}`);
+    if (!isIsoTimestamp(createdAt)) {
+      throw new Reject(
+        'invalid_timestamp',
+        `Created At is not an ISO-8601 time with offset: ${JSON.stringify(createdAt)}`,
+      );
+    }
+    // No discount is written as NaN (Python), null (JSON) or an absent key; any other value must be an amount.
+    const d = obj.Discount;
+    const discount = d === undefined || d === null || nonFinite(d) === 'NaN' ? null : amount('Discount');
+    const order: Order = {
+      id,
       createdAt,
       discount,
-      productId: values.productId,
-      quantity: values.quantity,
-      subtotal: values.subtotal,
-      tax: values.tax,
-      total: values.total,
-      userId: values.userId,
-    },
-  };
+      productId: integer('Product ID', 0),
+      quantity: integer('Quantity', 0),
+      subtotal: amount('Subtotal'),
+      tax: amount('Tax'),
+      total: amount('Total'),
+      userId: integer('User ID', 0),
+    };
+    return { ok: true, order };
+  } catch (e) {
+    if (e instanceof Reject) return { ok: false, reason: e.reason, detail: e.detail };
+    throw e;
+  }
 }

@@ -1,32 +1,61 @@
 /** Event time and window arithmetic, pure. */
 
-/** ISO-8601 date-time with an explicit offset or Z, as the seed writes Created At. */
-const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+/**
+ * ISO-8601 date-time with an explicit offset (±HH:MM, ±HHMM) or Z, as the seed writes Created At. Seconds are
+ * required and fractions optional; a malformed time such as '2019-02-14T07:28:51:10+05:30' does not match.
+ */
+const ISO_WITH_OFFSET =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):?(\d{2}))$/;
 
 export function isIsoTimestamp(s: string): boolean {
   const m = ISO_WITH_OFFSET.exec(s);
   if (!m) return false;
-  const [, y, mo, d, h, mi, se] = m.map(Number);
-  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || se > 59) return false;
+  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number);
+  const [oh, om] = [m[7], m[8]].map((x) => (x === undefined ? 0 : Number(x)));
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59 || oh > 23 || om > 59) return false;
+  // Date.UTC rolls 2019-02-30 over into March; a real date survives the round trip.
   const probe = new Date(Date.UTC(y, mo - 1, d));
-  return probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === d && Number.isFinite(Date.parse(s));
+  return probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === d;
+}
+
+/** Epoch milliseconds of a Created At (which must already be a valid ISO time with offset). */
+export function eventTimeMs(createdAt: string): number {
+  // Date.parse wants ±HH:MM; the basic form ±HHMM is valid ISO too.
+  const ms = Date.parse(createdAt.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  if (!Number.isFinite(ms)) throw new RangeError(`not an ISO-8601 time: ${JSON.stringify(createdAt)}`);
+  return ms;
 }
 
 /**
- * The calendar date written in an order's Created At, in its own offset (not converted to UTC):
- * '2019-02-11T21:40:27.892+05:30' → '2019-02-11'.
+ * The calendar date written in an order's Created At, in its own offset (not converted to UTC), so an order
+ * belongs to the day the shop recorded: '2019-02-11T21:40:27.892+05:30' → '2019-02-11', although it is
+ * 16:10 UTC, and '2019-02-11T23:30:00-08:00' → '2019-02-11', although it is the 12th in UTC.
  */
 export function eventDay(createdAt: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(createdAt)) {
+    throw new RangeError(`not an ISO-8601 date-time: ${JSON.stringify(createdAt)}`);
+  }
   return createdAt.slice(0, 10);
 }
 
-/** Start (epoch ms) of the tumbling window of `windowSeconds` that holds `tsMs`; windows align to the epoch. */
-export function windowStartFor(tsMs: number, windowSeconds: number): number {
+function windowMs(windowSeconds: number): number {
   const w = windowSeconds * 1000;
+  if (!Number.isFinite(w) || w <= 0)
+    throw new RangeError(`window must be a positive number of seconds, got ${windowSeconds}`);
+  return w;
+}
+
+/**
+ * Start (epoch ms) of the tumbling window of `windowSeconds` that holds `tsMs`. Windows align to the epoch, so
+ * every flusher computes the same boundaries; a timestamp exactly on a boundary opens the next window.
+ */
+export function windowStartFor(tsMs: number, windowSeconds: number): number {
+  const w = windowMs(windowSeconds);
   return Math.floor(tsMs / w) * w;
 }
 
+/** The half-open window [start, end) holding `tsMs`. */
 export function windowBounds(tsMs: number, windowSeconds: number): { start: number; end: number } {
   const start = windowStartFor(tsMs, windowSeconds);
-  return { start, end: start + windowSeconds * 1000 };
+  return { start, end: start + windowMs(windowSeconds) };
 }
