@@ -21,6 +21,9 @@ import {
 import type { FlushWindowInput, FlushWindowResult, Offsets, StreamStart } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 
+/** Testing aid (SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS): pause between the Cassandra writes and the commit. */
+const FAULT_PAUSE_MS = Number(process.env.SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS ?? 0);
+
 interface KafkaRecord {
   partition: number;
   offset: string;
@@ -155,8 +158,13 @@ export function streamActivities(deps: ActivityDeps) {
           raw: rec.value ? rec.value.toString('utf8') : '',
         };
       });
-      if (raw.length) await upsertRawOrders(await deps.cassandra(), deps.config.cassandraKeyspace, raw);
-      heartbeat({ cassandra: raw.length });
+      if (raw.length) {
+        const cassandra = await deps.cassandra();
+        for (let i = 0; i < raw.length; i += 5000) {
+          await upsertRawOrders(cassandra, deps.config.cassandraKeyspace, raw.slice(i, i + 5000));
+          heartbeat({ cassandra: Math.min(raw.length, i + 5000) });
+        }
+      }
 
       // 4. Bad input to the dead-letter topic with its reason and original bytes (keyed by its position, so a
       //    consumer can tell a retried copy).
@@ -179,6 +187,14 @@ export function streamActivities(deps: ActivityDeps) {
       }
       const dlqReasons = new Map<string, number>();
       for (const d of dead) dlqReasons.set(d.reason, (dlqReasons.get(d.reason) ?? 0) + 1);
+
+      // Fault-injection hook for the crash tests: a window whose raw orders are written but not yet committed.
+      if (FAULT_PAUSE_MS > 0) {
+        console.log(
+          `flushWindow: pausing ${FAULT_PAUSE_MS} ms before committing window ${input.windowStartMs}`,
+        );
+        await new Promise((r) => setTimeout(r, FAULT_PAUSE_MS));
+      }
 
       // 5. The commit point.
       const groups = aggregateBySourceState(joined);

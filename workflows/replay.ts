@@ -12,7 +12,7 @@ export const replayStatusQuery = defineQuery<ReplayStatus>('status');
 const { publishOrders } = proxyActivities<ReturnType<typeof activities.createActivities>>({
   // A slow paced replay (the seed's 1 order/s) of a large file runs for hours; heartbeats prove it is alive.
   startToCloseTimeout: '7 days',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second',
     maximumInterval: '30 seconds',

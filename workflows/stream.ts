@@ -25,7 +25,7 @@ export const statusQuery = defineQuery<StreamStatus>('status');
 
 const { flushWindow, startStream } = proxyActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
 });
 

@@ -1,0 +1,136 @@
+/**
+ * Crash tests on the real stack: the worker is a separate process, SIGKILLed mid-flush (raw orders written to
+ * Cassandra, MySQL not committed) while a paced replay is mid-way, then SIGKILLed again mid-replay. Restarted
+ * workers finish the job; every order counts exactly once.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCustomers, queryTotals } from '../../src/cli/data';
+import { waitCounted } from '../../src/cli/demo';
+import { replayInput, replayProgress, startReplay } from '../../src/cli/replay';
+import { startStream } from '../../src/cli/stream';
+import { connectClient } from '../../src/cli/temporal';
+import { REPO_ROOT } from '../../src/config';
+import { streamWorkflowId } from '../../src/ids';
+import { connectCassandra, countOrders } from '../../src/io/cassandra';
+import { createPool } from '../../src/io/mysql';
+import { countedOrderCount } from '../../src/io/sales-store';
+import type { StreamStatus } from '../../workflows/types';
+import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
+import { referenceTotals, relErr } from '../helpers/reference';
+
+const ORDERS = 3000;
+const CUSTOMERS_CSV = path.join(REPO_ROOT, 'data/customers.csv');
+
+function startWorkerProcess(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/salesflow.js'), 'worker'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  return { child, output: () => output };
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function kill9(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+describe('exactly once through worker crashes', () => {
+  let t: TestEnv;
+  let client: Client;
+  let closeClient: () => Promise<void>;
+  const workers: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    t = await createTestEnv('faults');
+    ({ client, close: closeClient } = await connectClient(t.config));
+    await loadCustomers(t.config, CUSTOMERS_CSV);
+  });
+
+  afterAll(async () => {
+    await client?.workflow
+      .getHandle(streamWorkflowId(t.config))
+      .terminate('test done')
+      .catch(() => undefined);
+    for (const w of workers) await kill9(w);
+    await closeClient?.();
+    await t?.cleanup();
+  });
+
+  it('counts every order once after SIGKILL mid-flush and mid-replay', async () => {
+    const ordersCsv = headCsv(
+      path.join(REPO_ROOT, 'data/orders.csv'),
+      path.join(t.tmpDir, 'orders.csv'),
+      ORDERS,
+    );
+
+    // Worker A pauses between its Cassandra writes and the MySQL commit: kill it right there.
+    const a = startWorkerProcess({ ...t.env, SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS: '5000' });
+    workers.push(a.child);
+    await startStream(client, t.config);
+    const input = await replayInput(t.config, { file: ordersCsv, rate: 300 });
+    const replay = await startReplay(client, t.config, input);
+    await until('a flush to reach its commit point', () =>
+      a.output().includes('pausing 5000 ms before committing'),
+    );
+    await kill9(a.child);
+    const progressAtFirstKill = (await replayProgress(replay.handle))?.rows ?? 0;
+    expect(progressAtFirstKill).toBeLessThan(ORDERS); // the replay was mid-way too
+
+    // Worker B resumes both activities after their heartbeat timeouts; kill it again mid-replay.
+    const b = startWorkerProcess(t.env);
+    workers.push(b.child);
+    await until(
+      'the replay to resume and progress',
+      async () =>
+        ((await replayProgress(replay.handle).catch(() => null))?.rows ?? 0) > progressAtFirstKill + 300,
+    );
+    await kill9(b.child);
+
+    // Worker C finishes.
+    const c = startWorkerProcess(t.env);
+    workers.push(c.child);
+    const result = await replay.handle.result();
+    expect(result.resumedFrom).toBeGreaterThan(0);
+    await waitCounted(t.config, { timeoutMs: 120_000 });
+
+    const expected = referenceTotals(ordersCsv, CUSTOMERS_CSV);
+    const totals = await queryTotals(t.config);
+    expect(totals.reduce((n, r) => n + r.orders, 0)).toBe(ORDERS);
+    for (const row of totals) {
+      const ref = expected.get(`${row.source}|${row.state}`)!;
+      expect(row.orders).toBe(ref.orders);
+      expect(relErr(row.amount, ref.amount)).toBeLessThanOrEqual(1e-9);
+    }
+    const pool = createPool(t.config, { connectionLimit: 1 });
+    expect(await countedOrderCount(pool)).toBe(ORDERS);
+    await pool.end();
+    const cassandra = await connectCassandra(t.config);
+    expect(await countOrders(cassandra, t.config.cassandraKeyspace)).toBe(ORDERS);
+    await cassandra.shutdown();
+
+    const status = await client.workflow.getHandle(streamWorkflowId(t.config)).query<StreamStatus>('status');
+    expect(status.totals.orders).toBe(ORDERS);
+    await kill9(c.child);
+  }, 300_000);
+});
