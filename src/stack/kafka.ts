@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Config, REPO_ROOT, splitHostPort } from '../config';
-import { runOk, which } from './proc';
+import { aptInstall, runOk, which } from './proc';
 import type { ManagedService, Probe, StackContext } from './service';
 
 export const KAFKA_VERSION = '3.9.2';
@@ -28,11 +28,7 @@ export async function ensureJavaAndMaven(ctx: StackContext, what: string): Promi
     (await which('mvn')) ? null : 'maven',
   ];
   const packages = missing.filter((p): p is string => p !== null);
-  if (packages.length === 0) return;
-  ctx.log(`${what}: installing ${packages.join(', ')} from Debian packages (apt-get, first run only)`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await runOk('apt-get', ['update', '-q'], { env });
-  await runOk('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], { env });
+  if (packages.length > 0) await aptInstall(ctx.log, what, packages);
 }
 
 /**

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as mysql from 'mysql2/promise';
 import type { Config } from '../config';
 import { splitHostPort } from '../config';
-import { runOk, sleep, which } from './proc';
+import { aptInstall, runOk, sleep, which } from './proc';
 import type { ManagedService, Probe, StackContext } from './service';
 
 const dataDir = (ctx: StackContext) => path.join(ctx.stateDir, 'mysql', 'data');
@@ -51,16 +51,7 @@ export const mysqlService: ManagedService = {
 
   async install(ctx) {
     if (!(await serverBinary())) {
-      ctx.log('mysql: installing MariaDB from Debian packages (apt-get, first run only)');
-      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      await runOk('apt-get', ['update', '-q'], { env });
-      await runOk(
-        'apt-get',
-        ['install', '-y', '-q', '--no-install-recommends', 'mariadb-server', 'mariadb-client'],
-        {
-          env,
-        },
-      );
+      await aptInstall(ctx.log, 'mysql', ['mariadb-server', 'mariadb-client']);
     }
     if (!fs.existsSync(path.join(dataDir(ctx), 'mysql'))) {
       ctx.log('mysql: initialising a data directory');

@@ -85,3 +85,15 @@ export function portOpen(host: string, port: number, timeoutMs = 1000): Promise<
     socket.once('error', () => done(false));
   });
 }
+
+/** Installs Debian packages with apt-get (the first run of a fresh machine; later runs find them installed). */
+export async function aptInstall(
+  log: (line: string) => void,
+  what: string,
+  packages: string[],
+): Promise<void> {
+  log(`${what}: installing ${packages.join(', ')} from Debian packages (apt-get, first run only)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await runOk('apt-get', ['update', '-q'], { env });
+  await runOk('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], { env });
+}
