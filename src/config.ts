@@ -21,6 +21,7 @@ export interface Config {
   mysqlReadonlyPassword: string;
   cassandraContactPoints: string[];
   cassandraLocalDc: string;
+  cassandraStoragePort: number;
   cassandraKeyspace: string;
   windowSeconds: number;
   consumerName: string;
@@ -65,6 +66,16 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 }
 
 const HOST_PORT = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
+function validHostPort(s: string): boolean {
+  const port = Number(s.slice(s.lastIndexOf(':') + 1));
+  return HOST_PORT.test(s) && port >= 1 && port <= 65535;
+}
+
+function hostPort(env: Env, name: string, fallback: string): string {
+  const value = str(env, name, fallback);
+  if (!validHostPort(value)) throw new ConfigError(name, 'host:port (port 1-65535)', value);
+  return value;
+}
 
 function hostPorts(env: Env, name: string, fallback: string): string[] {
   const raw = env[name];
@@ -73,8 +84,8 @@ function hostPorts(env: Env, name: string, fallback: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (items.length === 0 || !items.every((s) => HOST_PORT.test(s))) {
-    throw new ConfigError(name, 'a comma-separated list of host:port', value);
+  if (items.length === 0 || !items.every(validHostPort)) {
+    throw new ConfigError(name, 'a comma-separated list of host:port (port 1-65535)', value);
   }
   return items;
 }
@@ -104,7 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
   const mysql = mysqlUrl(env);
   const ordersTopic = str(env, 'ORDERS_TOPIC', 'orderstopic', TOPIC, 'a Kafka topic name ([A-Za-z0-9._-])');
   return {
-    temporalAddress: str(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233', HOST_PORT, 'host:port'),
+    temporalAddress: hostPort(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233'),
     temporalNamespace: str(env, 'TEMPORAL_NAMESPACE', 'default', /^[A-Za-z0-9._-]+$/, 'a namespace name'),
     temporalUiPort: int(env, 'TEMPORAL_UI_PORT', 8233, 1, 65535),
     taskQueue: str(env, 'TASK_QUEUE', 'salesflow', /^[A-Za-z0-9._-]+$/, 'a task queue name'),
@@ -118,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     mysqlReadonlyPassword: str(env, 'MYSQL_READONLY_PASSWORD', 'salesflow_ro'),
     cassandraContactPoints: hostPorts(env, 'CASSANDRA_CONTACT_POINTS', '127.0.0.1:9042'),
     cassandraLocalDc: str(env, 'CASSANDRA_LOCAL_DC', 'datacenter1'),
+    cassandraStoragePort: int(env, 'CASSANDRA_STORAGE_PORT', 7000, 1, 65535),
     cassandraKeyspace: str(
       env,
       'CASSANDRA_KEYSPACE',

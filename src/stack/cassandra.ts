@@ -81,7 +81,8 @@ export const cassandraService: ManagedService = {
       yamlFile(ctx),
       template
         .replaceAll('{{state}}', ctx.stateDir)
-        .replace(/^native_transport_port: .*$/m, `native_transport_port: ${port}`),
+        .replace(/^native_transport_port: .*$/m, `native_transport_port: ${port}`)
+        .replace(/^storage_port: .*$/m, `storage_port: ${ctx.config.cassandraStoragePort}`),
     );
   },
 

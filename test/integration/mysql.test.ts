@@ -1,0 +1,70 @@
+/** MySQL (MariaDB) for real: the migration is idempotent, rows round-trip exactly, the read-only user only reads. */
+import type { RowDataPacket } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Customer } from '../../src/core/types';
+import { createPool, migrateMysql } from '../../src/io/mysql';
+import { loadCustomerDims, upsertCustomers } from '../../src/io/sales-store';
+import { createTestEnv, type TestEnv } from '../helpers/env';
+
+const tricky: Customer = {
+  id: 42,
+  name: `O'Brien, "Jr" \\ Zoë 🛒`,
+  address: `1 Quote's Lane; DROP TABLE customers; --`,
+  birthDate: '1980-02-29',
+  city: 'Coeur d’Alene',
+  createdAt: '2017-03-04T05:06:07.000Z',
+  email: 'o.brien+test@example.com',
+  latitude: null,
+  longitude: -116.78,
+  password: `p'a"s\\s`,
+  source: 'Facebook',
+  state: 'ID',
+  zip: '02134',
+};
+
+describe('mysql', () => {
+  let t: TestEnv;
+  beforeAll(async () => {
+    t = await createTestEnv('mysql');
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it('runs the migration again without error or change', async () => {
+    await migrateMysql(t.config);
+    const pool = createPool(t.config, { connectionLimit: 1 });
+    const [tables] = await pool.query<RowDataPacket[]>('SHOW TABLES');
+    await pool.end();
+    expect(tables.map((r) => Object.values(r)[0]).sort()).toEqual(
+      expect.arrayContaining(['customers', 'counted_orders', 'sales_daily', 'sales_totals', 'sales_windows']),
+    );
+  });
+
+  it('writes and reads back a row with quotes, backslashes, unicode and a leading-zero zip', async () => {
+    const pool = createPool(t.config, { connectionLimit: 1 });
+    await upsertCustomers(pool, [tricky]);
+    await upsertCustomers(pool, [tricky]); // an upsert, not a second row
+    const [rows] = await pool.query<RowDataPacket[]>('SELECT * FROM customers WHERE id = ?', [42]);
+    await pool.end();
+    expect(rows).toHaveLength(1);
+    const r = rows[0];
+    expect(r.name).toBe(tricky.name);
+    expect(r.address).toBe(tricky.address);
+    expect(r.city).toBe(tricky.city);
+    expect(r.password).toBe(tricky.password);
+    expect(r.zip).toBe('02134');
+    expect(r.latitude).toBeNull();
+    expect(Number(r.longitude)).toBeCloseTo(-116.78, 6);
+  });
+
+  it('lets the read-only user read but not write', async () => {
+    const ro = createPool(t.config, { readonly: true, connectionLimit: 1 });
+    try {
+      expect((await loadCustomerDims(ro)).get(42)).toEqual({ source: 'Facebook', state: 'ID' });
+      await expect(ro.query('DELETE FROM customers')).rejects.toThrow(/command denied/i);
+    } finally {
+      await ro.end();
+    }
+  });
+});
