@@ -81,8 +81,9 @@ export const cassandraService: ManagedService = {
       yamlFile(ctx),
       template
         .replaceAll('{{state}}', ctx.stateDir)
-        .replace(/^native_transport_port: .*$/m, `native_transport_port: ${port}`)
-        .replace(/^storage_port: .*$/m, `storage_port: ${ctx.config.cassandraStoragePort}`),
+        .replaceAll('{{cqlPort}}', String(port))
+        // The seed is the node itself: a second stack on this machine must never gossip its way into this one.
+        .replaceAll('{{storagePort}}', String(ctx.config.cassandraStoragePort)),
     );
   },
 

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../src/config';
+import { loadConfig, REPO_ROOT } from '../../src/config';
+import { connectCassandra } from '../../src/io/cassandra';
 import { alive, portOpen } from '../../src/stack/proc';
 
 interface Status {
@@ -106,8 +107,12 @@ describe('salesflow stack', () => {
       const after = salesflow(['stack', 'status', '--json'], env);
       expect(after.code).toBe(5);
       expect((JSON.parse(after.stdout) as Status[]).every((s) => !s.up && s.pid === null)).toBe(true);
-      // The real stack was not touched.
+      // The real stack was not touched: still up, and its Cassandra node never saw the other one as a peer.
       expect(status().every((s) => s.up)).toBe(true);
+      const cassandra = await connectCassandra(loadConfig(), { keyspace: false });
+      const peers = await cassandra.execute('SELECT peer FROM system.peers_v2');
+      await cassandra.shutdown();
+      expect(peers.rows).toEqual([]);
     }, 600_000);
   });
 });

@@ -1,0 +1,111 @@
+/**
+ * The salesStream workflow on the real stack with 1-second windows: the status query, pause/resume/stop signals
+ * and continue-as-new (every 3 windows here) carrying offsets and totals across runs.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCustomers } from '../../src/cli/data';
+import { replayInput, startReplay } from '../../src/cli/replay';
+import { streamInput } from '../../src/cli/stream';
+import { connectClient } from '../../src/cli/temporal';
+import { REPO_ROOT } from '../../src/config';
+import { type RunningWorker, startWorker } from '../../workers/worker';
+import type { StreamState, StreamStatus } from '../../workflows/types';
+import { createTestEnv, type TestEnv } from '../helpers/env';
+
+/** Data rows [from, to) of a CSV with its header, written to `dest`. */
+function sliceCsv(src: string, dest: string, from: number, to: number): string {
+  const lines = fs.readFileSync(src, 'utf8').split('\n');
+  fs.writeFileSync(dest, `${[lines[0], ...lines.slice(1 + from, 1 + to)].join('\n')}\n`);
+  return dest;
+}
+
+async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('salesStream workflow', () => {
+  let t: TestEnv;
+  let worker: RunningWorker;
+  let client: Client;
+  let closeClient: () => Promise<void>;
+  let handle: WorkflowHandle;
+  const orders = path.join(REPO_ROOT, 'data/orders.csv');
+
+  beforeAll(async () => {
+    t = await createTestEnv('wf', { WINDOW_SECONDS: '1' });
+    worker = await startWorker(t.config, { handleSignals: false });
+    ({ client, close: closeClient } = await connectClient(t.config));
+    await loadCustomers(t.config, path.join(REPO_ROOT, 'data/customers.csv'));
+  });
+
+  afterAll(async () => {
+    await handle?.terminate('test done').catch(() => undefined);
+    worker?.worker.shutdown();
+    await worker?.done;
+    await closeClient?.();
+    await t?.cleanup();
+  });
+
+  const status = () => handle.query<StreamStatus>('status');
+  async function replay(from: number, to: number) {
+    const file = sliceCsv(orders, path.join(t.tmpDir, `orders-${from}.csv`), from, to);
+    const { handle: h } = await startReplay(
+      client,
+      t.config,
+      await replayInput(t.config, { file, max: true }),
+    );
+    await h.result();
+  }
+
+  it('answers status, continues as new with its state, pauses, resumes and stops after flushing', async () => {
+    handle = await client.workflow.start('salesStream', {
+      taskQueue: t.config.taskQueue,
+      workflowId: streamInput(t.config).streamId,
+      args: [{ ...streamInput(t.config), windowsPerRun: 3 }],
+    });
+    const firstRunId = (await handle.describe()).runId;
+
+    await replay(0, 200);
+    const counted = await until('200 orders counted', status, (s) => s.totals.orders === 200);
+    expect(counted.streamId).toBe(handle.workflowId);
+    expect(counted.windowSeconds).toBe(1);
+    expect(['waiting', 'flushing']).toContain(counted.phase);
+    expect(Number(counted.offsets['0'])).toBeGreaterThanOrEqual(200);
+    expect(counted.last).not.toBeNull();
+
+    // Empty windows keep coming every second: after 3 per run the workflow continues as new, state intact.
+    const next = await until(
+      'a continue-as-new',
+      async () => ({ s: await status(), d: await handle.describe() }),
+      ({ d, s }) => d.runId !== firstRunId && s.windowsDone > counted.windowsDone,
+    );
+    expect(next.s.totals.orders).toBe(200);
+    expect(next.s.totals.amount).toBeCloseTo(counted.totals.amount, 6);
+    expect(next.s.runWindows).toBeLessThanOrEqual(3);
+    expect(next.d.historyLength).toBeLessThan(200);
+
+    await handle.signal('pause');
+    const paused = await until('paused', status, (s) => s.phase === 'paused');
+    expect(paused.paused).toBe(true);
+    await replay(200, 300);
+    await new Promise((r) => setTimeout(r, 3000)); // three windows' worth: nothing flushes while paused
+    expect((await status()).totals.orders).toBe(200);
+
+    await handle.signal('resume');
+    await until('resumed and caught up', status, (s) => !s.paused && s.totals.orders === 300);
+
+    await handle.signal('stop');
+    const final = (await handle.result()) as StreamState;
+    expect(final.totals.orders).toBe(300);
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+  }, 180_000);
+});
