@@ -24,6 +24,7 @@ export interface Config {
   cassandraStoragePort: number;
   cassandraKeyspace: string;
   windowSeconds: number;
+  flushPartRecords: number;
   consumerName: string;
   dashboardPort: number;
   cacheDir: string;
@@ -138,6 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
       'a keyspace name ([A-Za-z][A-Za-z0-9_]*)',
     ),
     windowSeconds: int(env, 'WINDOW_SECONDS', 15, 1, 3600),
+    flushPartRecords: int(env, 'FLUSH_PART_RECORDS', 20_000, 1, 1_000_000),
     consumerName: str(env, 'CONSUMER_NAME', 'salesflow', /^[A-Za-z0-9._-]+$/, 'a consumer name'),
     dashboardPort: int(env, 'DASHBOARD_PORT', 3000, 1, 65535),
     cacheDir: path.resolve(str(env, 'SALESFLOW_CACHE', path.join(os.homedir(), '.cache', 'salesflow'))),

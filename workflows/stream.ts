@@ -107,13 +107,13 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
     state.offsets = result.offsetsAfter;
     state.lagRecords = result.lagRecords;
     state.last = result;
-    if (!result.alreadyCommitted) {
-      state.totals.records += result.records;
-      state.totals.orders += result.orders;
-      state.totals.duplicates += result.duplicates;
-      state.totals.invalid += result.invalid;
-      state.totals.amount += result.amount;
-    }
+    // Each window reaches this point once (retries happen inside the activity), so its stats always add up,
+    // even when an earlier attempt had already committed it before its worker died.
+    state.totals.records += result.records;
+    state.totals.orders += result.orders;
+    state.totals.duplicates += result.duplicates;
+    state.totals.invalid += result.invalid;
+    state.totals.amount += result.amount;
     state.nextWindowStartMs = nextWindowStart(result, windowEndMs, windowMs);
     upsertMemo({
       windowsDone: state.windowsDone,

@@ -83,6 +83,13 @@ const COMMANDS: Record<string, Command> = {
       (m) => m.runBackfill,
     ),
   },
+  bench: {
+    summary: 'measure latency, end-to-end orders/s and worker memory on the running stack',
+    run: lazy(
+      () => import('./bench'),
+      (m) => m.runBench,
+    ),
+  },
   generate: {
     summary: 'write a deterministic customers/orders/products data set',
     run: lazy(

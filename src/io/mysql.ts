@@ -2,6 +2,8 @@
  * MySQL connection pool and the schema migration. Every table's DDL is here, in one list; queries live next to
  * the code that owns each table (src/io/sales-store.ts for the pipeline's tables).
  */
+
+import type { RowDataPacket } from 'mysql2/promise';
 import * as mysql from 'mysql2/promise';
 import type { Config } from '../config';
 
@@ -132,6 +134,7 @@ export const MYSQL_SCHEMA: string[] = [
     lag_records BIGINT NOT NULL,
     flush_ms INT NOT NULL,
     flushed_at DATETIME(3) NOT NULL,
+    complete TINYINT(1) NOT NULL DEFAULT 1,
     PRIMARY KEY (stream_id, window_start),
     KEY stream_windows_by_flush (flushed_at)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
@@ -155,6 +158,13 @@ export const MYSQL_SCHEMA: string[] = [
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
 ];
 
+/** Columns added after a table first shipped: [table, column, definition]. Added when missing (MySQL 8 has no
+ * ADD COLUMN IF NOT EXISTS, so the migration asks information_schema first). */
+const ADDED_COLUMNS: Array<[string, string, string]> = [
+  // A window flushed in several bounded parts is complete once its last part commits.
+  ['stream_windows', 'complete', 'TINYINT(1) NOT NULL DEFAULT 1'],
+];
+
 /** Creates the database, the tables and the dashboard's read-only user. Safe to run any number of times. */
 export async function migrateMysql(
   config: Config,
@@ -172,6 +182,14 @@ export async function migrateMysql(
     await admin.query(`CREATE DATABASE IF NOT EXISTS \`${t.database}\` CHARACTER SET utf8mb4`);
     await admin.query(`USE \`${t.database}\``);
     for (const ddl of MYSQL_SCHEMA) await admin.query(ddl);
+    for (const [table, column, definition] of ADDED_COLUMNS) {
+      const [found] = await admin.query<RowDataPacket[]>(
+        'SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?',
+        [t.database, table, column],
+      );
+      if (found.length === 0)
+        await admin.query(`ALTER TABLE \`${table}\` ADD COLUMN \`${column}\` ${definition}`);
+    }
     try {
       for (const host of ['127.0.0.1', 'localhost', '%']) {
         const user = [config.mysqlReadonlyUser, host];

@@ -38,6 +38,8 @@ export interface WindowCommit {
   offsetsAfter: Offsets;
   lagRecords: number;
   flushMs: number;
+  /** False for a part of a window that holds more records than one flush part reads; the last part completes it. */
+  complete: boolean;
 }
 
 export interface CommittedWindow {
@@ -99,7 +101,7 @@ export async function committedWindow(
 ): Promise<CommittedWindow | null> {
   const [rows] = await db.query<RowDataPacket[]>(
     `SELECT w.*, (SELECT COUNT(*) FROM sales_windows s WHERE s.stream_id = w.stream_id AND s.window_start = w.window_start) AS grp
-       FROM stream_windows w WHERE w.stream_id = ? AND w.window_start = ?`,
+       FROM stream_windows w WHERE w.stream_id = ? AND w.window_start = ? AND w.complete = 1`,
     [streamId, new Date(windowStartMs)],
   );
   const r = rows[0];
@@ -142,7 +144,8 @@ const sameOffsets = (a: Offsets, b: Offsets) => {
 
 /**
  * THE commit point: window rows, running totals, counted order IDs, DLQ counters and the new offsets in one
- * transaction, with a compare-and-set on the old offsets so two flushers can never both commit.
+ * transaction, with a compare-and-set on the old offsets so two flushers can never both commit. A window too big
+ * for one part commits in several; its rows add up part by part (each part guarded by the same compare-and-set).
  */
 export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
   const conn = await pool.getConnection();
@@ -157,7 +160,10 @@ export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
     if (w.groups.length) {
       await conn.query(
         `INSERT INTO sales_windows (stream_id, window_start, window_end, batch_id, source, state, amount_paid, orders,
-           subtotal, tax, discount, quantity, processed_at) VALUES ${placeholders(w.groups.length, 13)}`,
+           subtotal, tax, discount, quantity, processed_at) VALUES ${placeholders(w.groups.length, 13)}
+         ON DUPLICATE KEY UPDATE amount_paid = amount_paid + VALUES(amount_paid), orders = orders + VALUES(orders),
+           subtotal = subtotal + VALUES(subtotal), tax = tax + VALUES(tax), discount = discount + VALUES(discount),
+           quantity = quantity + VALUES(quantity), processed_at = VALUES(processed_at)`,
         w.groups.flatMap((g) => [
           w.streamId,
           start,
@@ -230,8 +236,12 @@ export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
     const amount = w.groups.reduce((n, g) => n + g.amount, 0);
     await conn.query<ResultSetHeader>(
       `INSERT INTO stream_windows (stream_id, window_start, window_end, batch_id, records, orders, duplicates, invalid,
-         amount, offsets_before, offsets_after, lag_records, flush_ms, flushed_at)
-       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+         amount, offsets_before, offsets_after, lag_records, flush_ms, flushed_at, complete)
+       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+       ON DUPLICATE KEY UPDATE records = records + VALUES(records), orders = orders + VALUES(orders),
+         duplicates = duplicates + VALUES(duplicates), invalid = invalid + VALUES(invalid),
+         amount = amount + VALUES(amount), offsets_after = VALUES(offsets_after), lag_records = VALUES(lag_records),
+         flush_ms = flush_ms + VALUES(flush_ms), flushed_at = VALUES(flushed_at), complete = VALUES(complete)`,
       [
         w.streamId,
         start,
@@ -247,6 +257,7 @@ export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
         w.lagRecords,
         w.flushMs,
         now,
+        w.complete ? 1 : 0,
       ],
     );
     await conn.commit();

@@ -12,6 +12,7 @@ import { replayInput, startReplay } from '../../src/cli/replay';
 import { startStream } from '../../src/cli/stream';
 import { connectClient } from '../../src/cli/temporal';
 import { REPO_ROOT } from '../../src/config';
+import { streamWorkflowId } from '../../src/ids';
 import { connectCassandra, countOrders } from '../../src/io/cassandra';
 import { connectProducer, createKafka, produceBatch, readRange } from '../../src/io/kafka';
 import { createPool } from '../../src/io/mysql';
@@ -32,7 +33,8 @@ describe('pipeline on the real stack', () => {
   let ordersCsv: string;
 
   beforeAll(async () => {
-    t = await createTestEnv('pipe');
+    // Flush parts of 700 records: the replay's busy windows commit in several parts each.
+    t = await createTestEnv('pipe', { FLUSH_PART_RECORDS: '700' });
     worker = await startWorker(t.config, { handleSignals: false });
     ({ client, close: closeClient } = await connectClient(t.config));
     ordersCsv = headCsv(path.join(REPO_ROOT, 'data/orders.csv'), path.join(t.tmpDir, 'orders.csv'), ORDERS);
@@ -42,7 +44,7 @@ describe('pipeline on the real stack', () => {
 
   afterAll(async () => {
     await client?.workflow
-      .getHandle(`salesflow-stream-${t.config.ordersTopic}-${t.config.consumerName}`)
+      .getHandle(streamWorkflowId(t.config))
       .terminate('test done')
       .catch(() => undefined);
     worker?.worker.shutdown();
@@ -87,6 +89,13 @@ describe('pipeline on the real stack', () => {
       expect(Number(row.orders)).toBe(ref.orders);
       expect(relErr(row.amount, ref.amount)).toBeLessThanOrEqual(1e-9);
     }
+    // Every window is complete, and its counters add up over its parts.
+    const [sw] = await pool.query<RowDataPacket[]>(
+      'SELECT COUNT(*) AS n, SUM(complete) AS complete, SUM(orders) AS orders, MAX(orders) AS biggest FROM stream_windows',
+    );
+    expect(Number(sw[0].complete)).toBe(Number(sw[0].n));
+    expect(Number(sw[0].orders)).toBe(ORDERS);
+    expect(Number(sw[0].biggest)).toBeGreaterThan(700);
     await pool.end();
   });
 
@@ -94,9 +103,7 @@ describe('pipeline on the real stack', () => {
     const before = await queryTotals(t.config);
     await replayAndWait(ordersCsv);
     expect(await queryTotals(t.config)).toEqual(before.map((r) => ({ ...r })));
-    const status = await client.workflow
-      .getHandle(`salesflow-stream-${t.config.ordersTopic}-${t.config.consumerName}`)
-      .query<StreamStatus>('status');
+    const status = await client.workflow.getHandle(streamWorkflowId(t.config)).query<StreamStatus>('status');
     expect(status.totals.duplicates).toBeGreaterThanOrEqual(ORDERS);
     expect(status.totals.orders).toBe(ORDERS);
   });

@@ -1,0 +1,69 @@
+/**
+ * An isolated pipeline on the shared local stack: its own topic, MySQL database, Cassandra keyspace, task queue
+ * and consumer name, created here and dropped by `cleanup`. Tests and the benchmark run in one, so they never
+ * touch the default data (or each other).
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as mysql from 'mysql2/promise';
+import { type Config, loadConfig } from '../config';
+import { connectCassandra, migrateCassandra } from '../io/cassandra';
+import { createKafka } from '../io/kafka';
+import { migrateMysql, mysqlTarget } from '../io/mysql';
+
+export interface IsolatedEnv {
+  config: Config;
+  /** The environment variables that select this pipeline (pass them to child processes). */
+  env: Record<string, string>;
+  tmpDir: string;
+  cleanup(): Promise<void>;
+}
+
+export async function createIsolatedEnv(
+  prefix: string,
+  extra: Record<string, string> = {},
+): Promise<IsolatedEnv> {
+  const id = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const url = new URL(loadConfig().mysqlUrl);
+  url.pathname = `/${id}`;
+  const env: Record<string, string> = {
+    ORDERS_TOPIC: `${id}.orders`,
+    MYSQL_URL: url.toString(),
+    CASSANDRA_KEYSPACE: id,
+    TASK_QUEUE: `${id}-tq`,
+    CONSUMER_NAME: id,
+    ...extra,
+  };
+  const config = loadConfig({ ...process.env, ...env });
+  await migrateMysql(config);
+  await migrateCassandra(config);
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), `${id}-`));
+  return { config, env, tmpDir, cleanup: () => dropIsolated(config, tmpDir) };
+}
+
+async function dropIsolated(config: Config, tmpDir: string): Promise<void> {
+  fs.rmSync(tmpDir, { recursive: true, force: true });
+  const t = mysqlTarget(config);
+  const conn = await mysql.createConnection({
+    host: t.host,
+    port: t.port,
+    user: t.user,
+    password: t.password,
+  });
+  await conn.query(`DROP DATABASE IF EXISTS \`${t.database}\``);
+  await conn.end();
+  const cassandra = await connectCassandra(config, { keyspace: false });
+  await cassandra.execute(`DROP KEYSPACE IF EXISTS ${config.cassandraKeyspace}`);
+  await cassandra.shutdown();
+  const admin = createKafka(config).admin();
+  await admin.connect();
+  try {
+    const topics = await admin.listTopics();
+    const ours = [config.ordersTopic, config.dlqTopic].filter((t) => topics.includes(t));
+    if (ours.length) await admin.deleteTopics({ topics: ours }).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+}
