@@ -205,7 +205,13 @@ describe('kafka (real broker)', () => {
     await tx.abort();
     await producer.disconnect();
     await produce(kafka, legacyTopic, [{ key: 'k', value: 'kept', partition: 0 }]);
-    const r = await readRange(kafka, legacyTopic, 0, '0', { untilTimestampMs: ALL });
+    // The coordinator writes the abort markers asynchronously after abort() returns; until they land, the
+    // partition's last stable offset holds everything after the transaction back. Never the aborted records.
+    let r = await readRange(kafka, legacyTopic, 0, '0', { untilTimestampMs: ALL });
+    for (let i = 0; i < 100 && values(r).length === 0; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      r = await readRange(kafka, legacyTopic, 0, '0', { untilTimestampMs: ALL });
+    }
     expect(values(r)).toEqual(['kept']);
     expect(r.nextOffset).toBe(r.highWatermark);
   });
