@@ -81,10 +81,13 @@ export async function runDemo(args: string[]): Promise<number> {
     `customers: ${customers.loaded} loaded${customers.bad.length ? `, ${customers.bad.length} bad rows skipped` : ''}`,
   );
 
-  const dashboardUrl = null as string | null;
-  const closeDashboard = null as (() => Promise<void>) | null;
+  let dashboardUrl: string | null = null;
+  let closeDashboard: (() => Promise<void>) | null = null;
   if (!p.values['no-dashboard']) {
-    // The dashboard (issue 5) plugs in here: startDashboard(config, { port, host }) → { url, close }.
+    const { startDashboard } = await import('../dashboard/server');
+    const dashboard = await startDashboard(config, { port: config.dashboardPort, host: '127.0.0.1' });
+    dashboardUrl = dashboard.url;
+    closeDashboard = dashboard.close;
   }
 
   await withClient(config, async (client) => {

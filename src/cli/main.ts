@@ -83,6 +83,13 @@ const COMMANDS: Record<string, Command> = {
       (m) => m.runBackfill,
     ),
   },
+  dashboard: {
+    summary: 'the live sales dashboard and its JSON API (127.0.0.1:3000)',
+    run: lazy(
+      () => import('./dashboard'),
+      (m) => m.runDashboard,
+    ),
+  },
   bench: {
     summary: 'measure latency, end-to-end orders/s and worker memory on the running stack',
     run: lazy(
