@@ -357,6 +357,8 @@ export async function resetPipelineTables(db: Pool): Promise<void> {
 export async function replaceDailyRows(pool: Pool, day: string, rows: GroupRow[]): Promise<void> {
   const conn = await pool.getConnection();
   try {
+    // READ COMMITTED: no gap locks, so months replaced concurrently never deadlock on neighbouring days.
+    await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
     await conn.beginTransaction();
     await conn.query('DELETE FROM sales_daily WHERE day = ?', [day]);
     if (rows.length) {

@@ -308,6 +308,7 @@ function drawMap(): void {
         calculable: true,
         inRange: { color: ['#eef4fb', source ? COLORS[source] : '#1c7ed6', '#0b2545'] },
         formatter: (v: number) => compactMoney.format(v),
+        show: data.length > 0,
       },
       series: [
         {
