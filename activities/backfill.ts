@@ -5,7 +5,7 @@
 
 import * as fs from 'node:fs';
 import { ApplicationFailure, activityInfo, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
-import { aggregateBySourceState, joinOrders } from '../src/core/aggregate';
+import { aggregateBySourceState, joinOrders, type SalesRow } from '../src/core/aggregate';
 import { readOrdersCsv } from '../src/core/csv';
 import { eachDay } from '../src/core/days';
 import { eventDay } from '../src/core/time';
@@ -112,9 +112,26 @@ export function backfillActivities(deps: ActivityDeps) {
     async reconcileTotals(input: ReconcileInput): Promise<ReconcileResult> {
       const cassandra = await deps.cassandra();
       const dims = await deps.customerDims();
-      const orders: Order[] = [];
+      // Aggregated as the scan goes, in batches: memory stays flat however many raw orders there are.
+      const sums = new Map<string, SalesRow>();
+      let rawOrders = 0;
+      let unattributed = 0;
+      let batch: Order[] = [];
+      const fold = () => {
+        const { joined, unknown } = joinOrders(batch, dims);
+        unattributed += unknown.length;
+        for (const g of aggregateBySourceState(joined)) {
+          const k = `${g.source}|${g.state}`;
+          const acc = sums.get(k);
+          if (!acc) sums.set(k, { ...g });
+          else
+            for (const f of ['orders', 'amount', 'subtotal', 'tax', 'discount', 'quantity'] as const)
+              acc[f] += g[f];
+        }
+        batch = [];
+      };
       for await (const row of scanAllOrders(cassandra, deps.config.cassandraKeyspace)) {
-        orders.push({
+        batch.push({
           id: row.orderId,
           createdAt: row.createdAt,
           discount: row.discount,
@@ -125,10 +142,14 @@ export function backfillActivities(deps: ActivityDeps) {
           total: row.total,
           userId: row.userId,
         });
-        if (orders.length % 50_000 === 0) heartbeat({ scanned: orders.length });
+        rawOrders += 1;
+        if (batch.length === 10_000) {
+          fold();
+          heartbeat({ scanned: rawOrders });
+        }
       }
-      const { joined, unknown } = joinOrders(orders, dims);
-      const rebuilt = aggregateBySourceState(joined);
+      fold();
+      const rebuilt = [...sums.values()];
       const stream = await readTotals(deps.pool);
       const key = (r: { source: string; state: string }) => `${r.source}|${r.state}`;
       const streamByKey = new Map(stream.map((r) => [key(r), r]));
@@ -155,8 +176,8 @@ export function backfillActivities(deps: ActivityDeps) {
       differences.sort((a, b) => a.source.localeCompare(b.source) || a.state.localeCompare(b.state));
       if (input.apply && differences.length) await replaceTotals(deps.pool, rebuilt);
       return {
-        rawOrders: orders.length,
-        unattributed: unknown.length,
+        rawOrders,
+        unattributed,
         pairs: rawByKey.size,
         differences,
         applied: input.apply && differences.length > 0,

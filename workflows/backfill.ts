@@ -64,7 +64,12 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   try {
     if (input.source === 'csv') {
       progress.chunksTotal = 1;
-      add(await acts.backfillFromCsv({ from: input.from, to: input.to, file: input.file! }));
+      add(
+        await acts.backfillFromCsv.executeWithOptions(
+          { summary: `days ${input.from}..${input.to} from ${input.file}` },
+          [{ from: input.from, to: input.to, file: input.file! }],
+        ),
+      );
       progress.chunksDone = 1;
     } else {
       const concurrency = Math.max(1, input.concurrency ?? 4);
@@ -72,8 +77,14 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
       const lane = async () => {
         while (next < chunks.length) {
           const chunk = chunks[next++];
-          add(await acts.backfillRange({ from: chunk.from, to: chunk.to }));
+          add(
+            await acts.backfillRange.executeWithOptions({ summary: `days ${chunk.from}..${chunk.to}` }, [
+              { from: chunk.from, to: chunk.to },
+            ]),
+          );
           progress.chunksDone += 1;
+          // Operators see how far it got in the UI's memo column, not only through the progress query.
+          upsertMemo({ daysDone: progress.daysDone, daysTotal: progress.daysTotal, orders: progress.orders });
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, lane));

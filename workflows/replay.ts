@@ -24,7 +24,7 @@ export async function replayOrders(input: PublishOrdersInput): Promise<PublishOr
   const status: ReplayStatus = { phase: 'publishing', input, result: null };
   setHandler(replayStatusQuery, () => status);
   try {
-    status.result = await publishOrders(input);
+    status.result = await publishOrders.executeWithOptions({ summary: `publish ${input.file}` }, [input]);
     status.phase = 'done';
     upsertMemo({ published: status.result.published, badRows: status.result.badRows });
     return status.result;

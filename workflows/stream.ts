@@ -96,12 +96,10 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
     }
 
     phase = 'flushing';
-    const result = await flushWindow({
-      streamId: input.streamId,
-      topic: input.topic,
-      windowStartMs,
-      windowEndMs,
-    });
+    const result = await flushWindow.executeWithOptions(
+      { summary: `window ${new Date(windowStartMs).toISOString()} +${input.windowSeconds}s` },
+      [{ streamId: input.streamId, topic: input.topic, windowStartMs, windowEndMs }],
+    );
     state.windowsDone += 1;
     runWindows += 1;
     state.offsets = result.offsetsAfter;
