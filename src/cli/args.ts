@@ -42,3 +42,6 @@ export function numberFlag(value: unknown, name: string, opts: { integer?: boole
   }
   return n;
 }
+
+/** True for a subcommand slot that asks for help (`salesflow stack --help`, `salesflow stream help`). */
+export const asksHelp = (sub: string | undefined) => sub === 'help' || sub === '--help' || sub === '-h';

@@ -10,7 +10,7 @@ import { connectCassandra, truncateRawOrders } from '../io/cassandra';
 import { createKafka, ensureTopics } from '../io/kafka';
 import { createPool } from '../io/mysql';
 import { readTotals, resetPipelineTables, type TotalRow, upsertCustomers } from '../io/sales-store';
-import { parse } from './args';
+import { asksHelp, parse } from './args';
 import { CliError, EXIT, usageError } from './errors';
 import { money, printTable } from './output';
 import { withClient } from './temporal';
@@ -89,7 +89,7 @@ export async function runCustomers(args: string[]): Promise<number> {
         'Upserts the customers CSV (the seed format) into MySQL; running workers pick the change up at their next\n' +
         'window. Bad rows are reported by line and the good ones still load (exit 1 if any row was bad).',
     );
-    return sub === 'load' || sub === 'help' ? EXIT.ok : EXIT.usage;
+    return sub === 'load' || asksHelp(sub) ? EXIT.ok : EXIT.usage;
   }
   const file = path.resolve(String(p.values.file ?? 'data/customers.csv'));
   const { loaded, bad } = await loadCustomers(loadConfig(), file);

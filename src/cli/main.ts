@@ -106,10 +106,6 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
-export function registerCommand(name: string, command: Command): void {
-  COMMANDS[name] = command;
-}
-
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
   return [
@@ -130,7 +126,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    console.error(`salesflow: unknown command '${name}'\n\n${help()}`);
+    console.error(`salesflow: unknown command '${name}' (salesflow --help lists the commands)`);
     process.exitCode = EXIT.usage;
     return;
   }
@@ -138,7 +134,9 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await command.run(args);
   } catch (e) {
     process.exitCode = exitCodeFor(e);
-    console.error(`salesflow ${name}: ${(e as Error).message}`);
+    // One line, for scripts: the first line of the reason (SALESFLOW_DEBUG=1 prints the stack too).
+    console.error(`salesflow ${name}: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
+    if (process.env.SALESFLOW_DEBUG) console.error(e);
   }
 }
 

@@ -5,7 +5,7 @@ import { migrateCassandra } from '../io/cassandra';
 import { migrateMysql } from '../io/mysql';
 import { type ServiceStatus, StackError, StackManager } from '../stack/manager';
 import type { ServiceName } from '../stack/service';
-import { parse } from './args';
+import { asksHelp, parse } from './args';
 import { CliError, EXIT, unreachable, usageError } from './errors';
 import { printTable } from './output';
 
@@ -31,7 +31,7 @@ function services(positionals: string[]): ServiceName[] | undefined {
 export async function runStack(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const p = parse(rest, { json: { type: 'boolean' }, lines: { type: 'string', short: 'n' } }, true);
-  if (!sub || p.help || sub === 'help') {
+  if (!sub || p.help || asksHelp(sub)) {
     console.log(STACK_HELP);
     return sub ? EXIT.ok : EXIT.usage;
   }
@@ -87,7 +87,7 @@ export async function runStack(args: string[]): Promise<number> {
       return EXIT.ok;
     }
     default:
-      throw usageError(`unknown stack command '${sub}'\n${STACK_HELP}`);
+      throw usageError(`unknown stack command '${sub}' (expected up, down, status or logs; see --help)`);
   }
 }
 

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { SalesStreamInput, StreamStatus } from '../../workflows/types';
 import { type Config, loadConfig } from '../config';
 import { streamWorkflowId } from '../ids';
-import { parse } from './args';
+import { asksHelp, parse } from './args';
 import { alreadyRunning, EXIT, usageError } from './errors';
 import { money, printTable } from './output';
 import { existingHandle, isRunning, startOrAttach, withClient } from './temporal';
@@ -66,10 +66,14 @@ export async function streamStatus(client: Client, config: Config): Promise<Stre
 export async function runStream(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const p = parse(rest, { json: { type: 'boolean' }, wait: { type: 'boolean' } });
-  if (!sub || p.help || sub === 'help') {
+  if (!sub || p.help || asksHelp(sub)) {
     console.log(STREAM_HELP);
     return sub ? EXIT.ok : EXIT.usage;
   }
+  if (!['start', 'stop', 'pause', 'resume', 'status'].includes(sub))
+    throw usageError(
+      `unknown stream command '${sub}' (expected start, stop, pause, resume or status; see --help)`,
+    );
   const config = loadConfig();
   const id = streamWorkflowId(config);
   return withClient(config, async (client) => {
@@ -129,7 +133,7 @@ export async function runStream(args: string[]): Promise<number> {
         return EXIT.ok;
       }
       default:
-        throw usageError(`unknown stream command '${sub}'\n${STREAM_HELP}`);
+        throw usageError(`unknown stream command '${sub}'`);
     }
   });
 }

@@ -4,7 +4,6 @@
  * re-attributed, reconcile finds an injected difference and --apply repairs it, a running backfill is reported
  * instead of twinned and cancels cleanly.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -19,6 +18,7 @@ import { backfillWorkflowId, streamWorkflowId } from '../../src/ids';
 import { createPool } from '../../src/io/mysql';
 import { type DailyRow, readDaily } from '../../src/io/sales-store';
 import { type RunningWorker, startWorker } from '../../workers/worker';
+import { salesflow as runSalesflow } from '../helpers/cli';
 import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
 import { referenceDaily, referenceTotals, relErr } from '../helpers/reference';
 
@@ -34,23 +34,7 @@ describe('backfill and reconcile', () => {
   let ordersCsv: string;
   let customersCsv: string;
 
-  // Asynchronous on purpose: the worker runs in this process, and a blocking spawnSync would starve it.
-  const salesflow = (args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/salesflow.js'), ...args], {
-        env: { ...process.env, ...t.env },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => {
-        stdout += d;
-      });
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const salesflow = (args: string[]) => runSalesflow(args, t.env);
   const daily = async (): Promise<DailyRow[]> => {
     const pool = createPool(t.config, { connectionLimit: 1 });
     try {
