@@ -188,9 +188,9 @@ describe('operators and scripts', () => {
     );
     await page.getByText(streamId).first().waitFor({ timeout: 30_000 });
     await page.getByText(backfillId).first().waitFor({ timeout: 30_000 });
-    const text = await page.locator('body').innerText();
-    expect(text).toContain('salesStream');
-    expect(text).toContain('backfill');
+    const text = await page.locator('body').textContent();
+    expect(text ?? '').toContain('salesStream');
+    expect(text ?? '').toContain('backfill');
     await page.screenshot({ path: screenshotPath('temporal-ui-workflows'), fullPage: true });
 
     // The stream's own page: its memo (windows done, orders counted) is there for operators.
