@@ -9,7 +9,7 @@ const src = path.join(root, 'src', 'dashboard', 'web');
 const out = path.join(root, 'dist', 'web');
 
 fs.mkdirSync(out, { recursive: true });
-const result = esbuild.buildSync({
+esbuild.buildSync({
   entryPoints: [path.join(src, 'main.ts')],
   bundle: true,
   minify: true,
@@ -17,9 +17,8 @@ const result = esbuild.buildSync({
   format: 'iife',
   target: ['es2020'],
   outfile: path.join(out, 'main.js'),
-  metafile: true,
   logLevel: 'warning',
 });
 for (const file of ['index.html', 'style.css']) fs.copyFileSync(path.join(src, file), path.join(out, file));
-const bytes = result.metafile.outputs[path.relative(process.cwd(), path.join(out, 'main.js'))]?.bytes;
-console.log(`build-web: dist/web/main.js${bytes ? ` ${(bytes / 1024).toFixed(0)} KiB` : ''}`);
+const bytes = fs.statSync(path.join(out, 'main.js')).size;
+console.log(`build-web: dist/web/main.js ${(bytes / 1024).toFixed(0)} KiB`);

@@ -1,6 +1,7 @@
 /** The dashboard's reads, all through the read-only MySQL user. Money is summed in SQL, rounded only on display. */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { SOURCES, type Source } from '../core/types';
+import type { Granularity } from './validate';
 
 export interface StateSales {
   state: string;
@@ -114,26 +115,49 @@ export async function recentWindows(db: Pool, streamId: string, limit: number): 
   }));
 }
 
-/** Daily sales per source from sales_daily (written by backfills); open ends default to the data's own range. */
+const BUCKET: Record<Granularity, string> = {
+  day: 'day',
+  week: 'DATE_SUB(day, INTERVAL WEEKDAY(day) DAY)',
+  month: "DATE_FORMAT(day, '%Y-%m-01')",
+};
+
+export interface Daily {
+  /** The range answered: as asked, or the data's own first/last day for an open end (null: no daily rows). */
+  from: string | null;
+  to: string | null;
+  by: Granularity;
+  /** Per bucket and source, oldest first; `day` is the bucket's first day (never before `from`). */
+  rows: DailySales[];
+}
+
+/** Sales per day (or week, or month) and source from sales_daily (written by backfills). */
 export async function dailySales(
   db: Pool,
   range: { from: string | null; to: string | null },
-): Promise<{ from: string | null; to: string | null; rows: DailySales[] }> {
+  by: Granularity = 'day',
+): Promise<Daily> {
   const [bounds] = await db.query<RowDataPacket[]>(
     `SELECT DATE_FORMAT(MIN(day), '%Y-%m-%d') AS first, DATE_FORMAT(MAX(day), '%Y-%m-%d') AS last FROM sales_daily`,
   );
   const from = range.from ?? bounds[0].first ?? null;
   const to = range.to ?? bounds[0].last ?? null;
-  if (from === null || to === null || from > to) return { from, to, rows: [] };
+  if (from === null || to === null || from > to) return { from, to, by, rows: [] };
   const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT DATE_FORMAT(day, '%Y-%m-%d') AS day, source, SUM(orders) AS orders, SUM(amount) AS amount
-       FROM sales_daily WHERE day BETWEEN ? AND ? GROUP BY day, source ORDER BY day, source`,
-    [from, to],
+    `SELECT DATE_FORMAT(GREATEST(${BUCKET[by]}, ?), '%Y-%m-%d') AS bucket, source, SUM(orders) AS orders,
+            SUM(amount) AS amount
+       FROM sales_daily WHERE day BETWEEN ? AND ? GROUP BY bucket, source ORDER BY bucket, source`,
+    [from, from, to],
   );
   return {
     from,
     to,
-    rows: rows.map((r) => ({ day: r.day, source: r.source, orders: num(r.orders), amount: num(r.amount) })),
+    by,
+    rows: rows.map((r) => ({
+      day: r.bucket,
+      source: r.source,
+      orders: num(r.orders),
+      amount: num(r.amount),
+    })),
   };
 }
 
@@ -172,12 +196,17 @@ export async function pipelineNumbers(db: Pool, streamId: string): Promise<Pipel
   };
 }
 
-/** A cheap fingerprint of what the page shows: it changes whenever a window (or part) commits or a backfill runs. */
-export async function changeStamp(db: Pool): Promise<string> {
+/**
+ * Cheap fingerprints of what the page shows: `live` changes whenever a window (or a part of one) commits, `daily`
+ * whenever a backfill writes sales_daily, so the page refetches only what changed.
+ */
+export async function changeStamp(db: Pool): Promise<{ live: string; daily: string }> {
   const [rows] = await db.query<RowDataPacket[]>(
     `SELECT (SELECT COUNT(*) FROM counted_orders) AS c, (SELECT MAX(flushed_at) FROM stream_windows) AS w,
-            (SELECT MAX(computed_at) FROM sales_daily) AS d, (SELECT SUM(count) FROM dlq_counts) AS q`,
+            (SELECT SUM(count) FROM dlq_counts) AS q, (SELECT MAX(computed_at) FROM sales_daily) AS d,
+            (SELECT COUNT(*) FROM sales_daily) AS n`,
   );
   const r = rows[0];
-  return [r.c, r.w ? (r.w as Date).getTime() : 0, r.d ? (r.d as Date).getTime() : 0, r.q ?? 0].join('/');
+  const ms = (v: unknown) => (v ? (v as Date).getTime() : 0);
+  return { live: [r.c, ms(r.w), r.q ?? 0].join('/'), daily: [ms(r.d), r.n].join('/') };
 }

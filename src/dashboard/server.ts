@@ -2,13 +2,26 @@
  * The live dashboard: a node:http server (127.0.0.1 by default) serving the bundled page from dist/web and a JSON
  * API the page and scripts use, reading MySQL with the read-only user. Server-sent events tell the page when a
  * window (or a backfill) has committed; the page then refetches.
+ *
+ * The API (GET or HEAD; bad parameters 400 {error}, unknown paths 404, other methods 405, MySQL failing 503):
+ *   /api/sales/by-state?source=S   [{state, orders, amount}], amount descending (sales_totals)
+ *   /api/sales/totals              {orders, amount, bySource: [{source, orders, amount}] (every source, in
+ *                                  SOURCES order), rows: [{source, state, orders, amount}] (amount descending)}
+ *   /api/windows?limit=N           the stream's last N (1..1000, default 120) complete windows, oldest first:
+ *                                  [{windowStart, windowEnd, records, orders, duplicates, invalid, amount, flushMs,
+ *                                  flushedAt, bySource: {source: amount}}]
+ *   /api/daily?from=&to=&by=       {from, to, by, rows: [{day, source, orders, amount}]} from sales_daily; open
+ *                                  ends = the data's own range; by = day (default), week (from Monday) or month
+ *   /api/health                    {countedOrders, windows, lastWindow, ordersPerSecond, dlq: {reason: count},
+ *                                  windowSeconds, stream: {workflowId, status, phase, windowsDone, lagRecords,
+ *                                  detail?}, generatedAt}
+ *   /api/events                    text/event-stream: `hello` {windowSeconds}, then `update` {live, daily}
+ *                                  whenever the live numbers or the daily history changed (polled every second)
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import type { Client, Connection } from '@temporalio/client';
-import type { StreamStatus } from '../../workflows/types';
 import { type Config, REPO_ROOT } from '../config';
 import { streamWorkflowId } from '../ids';
 import { createPool } from '../io/mysql';
@@ -20,7 +33,15 @@ import {
   salesByState,
   salesTotals,
 } from './queries';
-import { BadRequest, onlyParams, parseDateRange, parseLimit, parseSource } from './validate';
+import { streamProbe } from './stream-health';
+import {
+  BadRequest,
+  onlyParams,
+  parseDateRange,
+  parseGranularity,
+  parseLimit,
+  parseSource,
+} from './validate';
 
 export const WEB_ROOT = path.join(REPO_ROOT, 'dist', 'web');
 
@@ -33,87 +54,11 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-export interface StreamHealth {
-  workflowId: string;
-  /** running, paused, stopping, completed, not found, unreachable, ... */
-  status: string;
-  phase: StreamStatus['phase'] | null;
-  windowsDone: number | null;
-  lagRecords: number | null;
-  detail?: string;
-}
+export type { StreamHealth } from './stream-health';
 
 export interface Dashboard {
   url: string;
   close(): Promise<void>;
-}
-
-class NoWorker extends Error {}
-
-/** Temporal, connected lazily and re-tried on the next request when it was unreachable. */
-function temporalProbe(config: Config) {
-  let connecting: Promise<{ client: Client; connection: Connection }> | null = null;
-  const connect = () => {
-    connecting ??= (async () => {
-      const { Client, Connection } = await import('@temporalio/client');
-      const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 2000 });
-      return { client: new Client({ connection, namespace: config.temporalNamespace }), connection };
-    })().catch((e) => {
-      connecting = null;
-      throw e;
-    });
-    return connecting;
-  };
-  const withTimeout = <T>(p: Promise<T>, ms: number) =>
-    Promise.race([
-      p,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)),
-    ]);
-
-  return {
-    async stream(): Promise<StreamHealth> {
-      const workflowId = streamWorkflowId(config);
-      const empty = { workflowId, phase: null, windowsDone: null, lagRecords: null };
-      let client: Client;
-      try {
-        ({ client } = await withTimeout(connect(), 3000));
-      } catch (e) {
-        return {
-          ...empty,
-          status: 'unreachable',
-          detail: `Temporal at ${config.temporalAddress}: ${(e as Error).message}`,
-        };
-      }
-      try {
-        const handle = client.workflow.getHandle(workflowId);
-        const d = await withTimeout(handle.describe(), 2000);
-        if (d.status.name !== 'RUNNING') return { ...empty, status: d.status.name.toLowerCase() };
-        const s = await withTimeout(handle.query<StreamStatus>('status'), 1500).catch((e: Error) => {
-          throw e.message.startsWith('no answer') ? new NoWorker() : e;
-        });
-        return {
-          workflowId,
-          status: s.stopping ? 'stopping' : s.paused ? 'paused' : 'running',
-          phase: s.phase,
-          windowsDone: s.windowsDone,
-          lagRecords: s.lagRecords,
-        };
-      } catch (e) {
-        const name = (e as Error).name;
-        if (name === 'WorkflowNotFoundError') return { ...empty, status: 'not found' };
-        if (e instanceof NoWorker)
-          return {
-            ...empty,
-            status: 'no worker',
-            detail: 'running, but no worker answers: npx salesflow worker',
-          };
-        return { ...empty, status: 'unknown', detail: (e as Error).message };
-      }
-    },
-    async close() {
-      if (connecting) await (await connecting.catch(() => null))?.connection.close();
-    },
-  };
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -132,7 +77,7 @@ export async function startDashboard(
 ): Promise<Dashboard> {
   const host = opts.host ?? '127.0.0.1';
   const pool = createPool(config, { readonly: true, connectionLimit: 4 });
-  const temporal = temporalProbe(config);
+  const temporal = streamProbe(config);
   const streamId = streamWorkflowId(config);
   const clients = new Set<http.ServerResponse>();
 
@@ -150,12 +95,12 @@ export async function startDashboard(
       return recentWindows(pool, streamId, parseLimit(q.get('limit'), 120, 1000));
     },
     '/api/daily': async (q) => {
-      onlyParams(q, ['from', 'to']);
-      return dailySales(pool, parseDateRange(q.get('from'), q.get('to')));
+      onlyParams(q, ['from', 'to', 'by']);
+      return dailySales(pool, parseDateRange(q.get('from'), q.get('to')), parseGranularity(q.get('by')));
     },
     '/api/health': async (q) => {
       onlyParams(q, []);
-      const [numbers, stream] = await Promise.all([pipelineNumbers(pool, streamId), temporal.stream()]);
+      const [numbers, stream] = await Promise.all([pipelineNumbers(pool, streamId), temporal.read()]);
       return {
         ...numbers,
         windowSeconds: config.windowSeconds,
@@ -196,6 +141,10 @@ export async function startDashboard(
         'cache-control': 'no-store',
         connection: 'keep-alive',
       });
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
       res.write(
         `retry: 2000\nevent: hello\ndata: ${JSON.stringify({ windowSeconds: config.windowSeconds })}\n\n`,
       );
@@ -219,20 +168,28 @@ export async function startDashboard(
     );
   });
 
-  // One poll for every open page: when what the page shows changed, tell them all.
-  let stamp = '';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e) => {
+      // Nothing may keep the process alive after a failed start (a port in use, say).
+      void Promise.all([pool.end(), temporal.close()]).finally(() => reject(e));
+    });
+    server.listen(opts.port, host, () => resolve());
+  });
+
+  // One poll for every open page: when what the page shows changed, tell them all which part did.
+  let last = { live: '', daily: '' };
   let polling = false;
   const poll = setInterval(async () => {
-    if (polling) return;
+    if (polling || clients.size === 0) return;
     polling = true;
     try {
       const now = await changeStamp(pool);
-      if (now !== stamp) {
-        stamp = now;
-        for (const c of clients) c.write(`event: update\ndata: ${JSON.stringify({ stamp })}\n\n`);
+      if (now.live !== last.live || now.daily !== last.daily) {
+        last = now;
+        for (const c of clients) c.write(`event: update\ndata: ${JSON.stringify(now)}\n\n`);
       }
     } catch {
-      /* MySQL away: the page's health call reports it */
+      /* MySQL away: the page's own calls report it */
     } finally {
       polling = false;
     }
@@ -241,10 +198,6 @@ export async function startDashboard(
     for (const c of clients) c.write(': keep-alive\n\n');
   }, 15_000);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, host, () => resolve());
-  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
@@ -254,8 +207,7 @@ export async function startDashboard(
       for (const c of clients) c.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await pool.end();
-      await temporal.close();
+      await Promise.all([pool.end(), temporal.close()]);
     },
   };
 }

@@ -52,6 +52,18 @@ function parseDate(name: string, value: string): string {
   return value;
 }
 
+/** How /api/daily groups days: each row's `day` is the first day of its day, week (Monday) or month. */
+export const GRANULARITIES = ['day', 'week', 'month'] as const;
+export type Granularity = (typeof GRANULARITIES)[number];
+
+export function parseGranularity(value: string | null): Granularity {
+  if (value === null || value === '') return 'day';
+  const found = GRANULARITIES.find((g) => g === value);
+  if (!found)
+    throw new BadRequest(`by must be one of ${GRANULARITIES.join(', ')}, got ${JSON.stringify(value)}`);
+  return found;
+}
+
 /** An inclusive date range; either end may be left out (null: the data's own first or last day). */
 export function parseDateRange(
   from: string | null,

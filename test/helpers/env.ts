@@ -11,9 +11,12 @@ export function createTestEnv(prefix: string, extra: Record<string, string> = {}
   return createIsolatedEnv(prefix, { WINDOW_SECONDS: '2', ...extra });
 }
 
-/** The first `n` data rows of a CSV (header kept), written to `dest`. */
-export function headCsv(src: string, dest: string, n: number): string {
-  const lines = fs.readFileSync(src, 'utf8').split('\n');
-  fs.writeFileSync(dest, `${lines.slice(0, n + 1).join('\n')}\n`);
+/** Data rows [from, to) of a CSV (header kept), written to `dest`. */
+export function sliceCsv(src: string, dest: string, from: number, to: number): string {
+  const lines = fs.readFileSync(src, 'utf8').trimEnd().split('\n');
+  fs.writeFileSync(dest, `${[lines[0], ...lines.slice(1 + from, 1 + to)].join('\n')}\n`);
   return dest;
 }
+
+/** The first `n` data rows of a CSV (header kept), written to `dest`. */
+export const headCsv = (src: string, dest: string, n: number) => sliceCsv(src, dest, 0, n);

@@ -9,17 +9,12 @@ import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCustomers, queryTotals } from '../../src/cli/data';
-import { waitCounted } from '../../src/cli/demo';
-import { replayInput, startReplay } from '../../src/cli/replay';
-import { startStream } from '../../src/cli/stream';
-import { connectClient } from '../../src/cli/temporal';
-import { REPO_ROOT } from '../../src/config';
-import { backfillWorkflowId, streamWorkflowId } from '../../src/ids';
+import { backfillWorkflowId } from '../../src/ids';
 import { createPool } from '../../src/io/mysql';
 import { type DailyRow, readDaily } from '../../src/io/sales-store';
-import { type RunningWorker, startWorker } from '../../workers/worker';
 import { salesflow as runSalesflow } from '../helpers/cli';
-import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
+import { headCsv, type TestEnv } from '../helpers/env';
+import { CUSTOMERS_CSV, ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
 import { referenceDaily, referenceTotals, relErr } from '../helpers/reference';
 
 const ORDERS = 3000;
@@ -27,12 +22,11 @@ const FROM = '2016-01-01';
 const TO = '2020-12-31';
 
 describe('backfill and reconcile', () => {
+  let pipeline: Pipeline;
   let t: TestEnv;
-  let worker: RunningWorker;
   let client: Client;
-  let closeClient: () => Promise<void>;
   let ordersCsv: string;
-  let customersCsv: string;
+  const customersCsv = CUSTOMERS_CSV;
 
   const salesflow = (args: string[]) => runSalesflow(args, t.env);
   const daily = async (): Promise<DailyRow[]> => {
@@ -55,36 +49,18 @@ describe('backfill and reconcile', () => {
   };
 
   beforeAll(async () => {
-    t = await createTestEnv('bf');
-    worker = await startWorker(t.config, { handleSignals: false });
-    ({ client, close: closeClient } = await connectClient(t.config));
-    ordersCsv = headCsv(path.join(REPO_ROOT, 'data/orders.csv'), path.join(t.tmpDir, 'orders.csv'), ORDERS);
-    customersCsv = path.join(t.tmpDir, 'customers.csv');
-    fs.copyFileSync(path.join(REPO_ROOT, 'data/customers.csv'), customersCsv);
-    await loadCustomers(t.config, customersCsv);
-    await startStream(client, t.config);
-    const { handle } = await startReplay(
-      client,
-      t.config,
-      await replayInput(t.config, { file: ordersCsv, max: true }),
-    );
-    await handle.result();
-    await waitCounted(t.config, { timeoutMs: 120_000 });
+    pipeline = await startPipeline('bf');
+    ({ t, client } = pipeline);
+    ordersCsv = headCsv(ORDERS_CSV, path.join(t.tmpDir, 'orders.csv'), ORDERS);
+    await pipeline.replay(ordersCsv);
   });
 
   afterAll(async () => {
     await client?.workflow
-      .getHandle(streamWorkflowId(t.config))
-      .terminate('test done')
-      .catch(() => undefined);
-    await client?.workflow
       .getHandle(backfillWorkflowId(FROM, TO))
       .terminate('test done')
       .catch(() => undefined);
-    worker?.worker.shutdown();
-    await worker?.done;
-    await closeClient?.();
-    await t?.cleanup();
+    await pipeline?.close();
   });
 
   it('recomputes daily totals equal to the CSV, and a second run gives identical rows', async () => {

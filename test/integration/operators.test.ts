@@ -7,24 +7,20 @@ import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCustomers } from '../../src/cli/data';
 import { waitCounted } from '../../src/cli/demo';
-import { connectClient } from '../../src/cli/temporal';
-import { REPO_ROOT } from '../../src/config';
 import { backfillWorkflowId, replayWorkflowId, streamWorkflowId } from '../../src/ids';
-import { type RunningWorker, startWorker } from '../../workers/worker';
 import type { StreamStatus } from '../../workflows/types';
 import { launchBrowser, screenshotPath } from '../helpers/browser';
 import { run, salesflow as runSalesflow, temporalCli } from '../helpers/cli';
-import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
+import { headCsv, type TestEnv } from '../helpers/env';
+import { ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
 
 const ORDERS = 500;
 
 describe('operators and scripts', () => {
+  let pipeline: Pipeline;
   let t: TestEnv;
-  let worker: RunningWorker;
   let client: Client;
-  let closeClient: () => Promise<void>;
   let browser: Browser | undefined;
   let ordersCsv: string;
   const salesflow = (args: string[], env: Record<string, string> = {}) =>
@@ -32,23 +28,15 @@ describe('operators and scripts', () => {
   const temporal = (args: string[]) => run(temporalCli(), [...args, '--address', t.config.temporalAddress]);
 
   beforeAll(async () => {
-    t = await createTestEnv('ops');
-    worker = await startWorker(t.config, { handleSignals: false });
-    ({ client, close: closeClient } = await connectClient(t.config));
-    await loadCustomers(t.config, path.join(REPO_ROOT, 'data/customers.csv'));
-    ordersCsv = headCsv(path.join(REPO_ROOT, 'data/orders.csv'), path.join(t.tmpDir, 'orders.csv'), ORDERS);
+    // No stream yet: the first test checks what scripts see before anything runs.
+    pipeline = await startPipeline('ops', { stream: false });
+    ({ t, client } = pipeline);
+    ordersCsv = headCsv(ORDERS_CSV, path.join(t.tmpDir, 'orders.csv'), ORDERS);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await client?.workflow
-      .getHandle(streamWorkflowId(t.config))
-      .terminate('test done')
-      .catch(() => undefined);
-    worker?.worker.shutdown();
-    await worker?.done;
-    await closeClient?.();
-    await t?.cleanup();
+    await pipeline?.close();
   });
 
   it('answers before anything runs: not found, usage, unreachable, --help everywhere', async () => {

@@ -6,63 +6,40 @@ import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCustomers, queryTotals } from '../../src/cli/data';
+import { queryTotals } from '../../src/cli/data';
 import { waitCounted } from '../../src/cli/demo';
-import { replayInput, startReplay } from '../../src/cli/replay';
-import { startStream } from '../../src/cli/stream';
-import { connectClient } from '../../src/cli/temporal';
-import { REPO_ROOT } from '../../src/config';
 import { streamWorkflowId } from '../../src/ids';
 import { connectCassandra, countOrders } from '../../src/io/cassandra';
 import { connectProducer, createKafka, produceBatch, readRange } from '../../src/io/kafka';
 import { createPool } from '../../src/io/mysql';
 import { dlqCounts } from '../../src/io/sales-store';
-import { type RunningWorker, startWorker } from '../../workers/worker';
 import type { StreamStatus } from '../../workflows/types';
-import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
+import { headCsv, type TestEnv } from '../helpers/env';
+import { CUSTOMERS_CSV, ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
 import { referenceTotals, relErr } from '../helpers/reference';
 
 const ORDERS = 3000;
-const CUSTOMERS_CSV = path.join(REPO_ROOT, 'data/customers.csv');
 
 describe('pipeline on the real stack', () => {
+  let pipeline: Pipeline;
   let t: TestEnv;
-  let worker: RunningWorker;
   let client: Client;
-  let closeClient: () => Promise<void>;
   let ordersCsv: string;
 
   beforeAll(async () => {
     // Flush parts of 700 records: the replay's busy windows commit in several parts each.
-    t = await createTestEnv('pipe', { FLUSH_PART_RECORDS: '700' });
-    worker = await startWorker(t.config, { handleSignals: false });
-    ({ client, close: closeClient } = await connectClient(t.config));
-    ordersCsv = headCsv(path.join(REPO_ROOT, 'data/orders.csv'), path.join(t.tmpDir, 'orders.csv'), ORDERS);
-    const loaded = await loadCustomers(t.config, CUSTOMERS_CSV);
-    expect(loaded.bad).toEqual([]);
+    pipeline = await startPipeline('pipe', { env: { FLUSH_PART_RECORDS: '700' } });
+    ({ t, client } = pipeline);
+    ordersCsv = headCsv(ORDERS_CSV, path.join(t.tmpDir, 'orders.csv'), ORDERS);
   });
 
   afterAll(async () => {
-    await client?.workflow
-      .getHandle(streamWorkflowId(t.config))
-      .terminate('test done')
-      .catch(() => undefined);
-    worker?.worker.shutdown();
-    await worker?.done;
-    await closeClient?.();
-    await t?.cleanup();
+    await pipeline?.close();
   });
 
-  async function replayAndWait(file: string) {
-    const input = await replayInput(t.config, { file, max: true });
-    const { handle } = await startReplay(client, t.config, input);
-    const result = await handle.result();
-    await waitCounted(t.config, { timeoutMs: 120_000 });
-    return result;
-  }
+  const replayAndWait = (file: string) => pipeline.replay(file);
 
   it('counts every replayed order exactly once in MySQL and Cassandra', async () => {
-    await startStream(client, t.config);
     const result = await replayAndWait(ordersCsv);
     expect(result.published).toBe(ORDERS);
 

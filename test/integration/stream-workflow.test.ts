@@ -1,26 +1,11 @@
-/**
- * The salesStream workflow on the real stack with 1-second windows: the status query, pause/resume/stop signals
- * and continue-as-new (every 3 windows here) carrying offsets and totals across runs.
- */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCustomers } from '../../src/cli/data';
 import { replayInput, startReplay } from '../../src/cli/replay';
 import { streamInput } from '../../src/cli/stream';
-import { connectClient } from '../../src/cli/temporal';
-import { REPO_ROOT } from '../../src/config';
-import { type RunningWorker, startWorker } from '../../workers/worker';
 import type { StreamState, StreamStatus } from '../../workflows/types';
-import { createTestEnv, type TestEnv } from '../helpers/env';
-
-/** Data rows [from, to) of a CSV with its header, written to `dest`. */
-function sliceCsv(src: string, dest: string, from: number, to: number): string {
-  const lines = fs.readFileSync(src, 'utf8').split('\n');
-  fs.writeFileSync(dest, `${[lines[0], ...lines.slice(1 + from, 1 + to)].join('\n')}\n`);
-  return dest;
-}
+import { sliceCsv, type TestEnv } from '../helpers/env';
+import { ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
 
 async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
@@ -33,31 +18,24 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => bool
 }
 
 describe('salesStream workflow', () => {
+  let pipeline: Pipeline;
   let t: TestEnv;
-  let worker: RunningWorker;
   let client: Client;
-  let closeClient: () => Promise<void>;
   let handle: WorkflowHandle;
-  const orders = path.join(REPO_ROOT, 'data/orders.csv');
 
   beforeAll(async () => {
-    t = await createTestEnv('wf', { WINDOW_SECONDS: '1' });
-    worker = await startWorker(t.config, { handleSignals: false });
-    ({ client, close: closeClient } = await connectClient(t.config));
-    await loadCustomers(t.config, path.join(REPO_ROOT, 'data/customers.csv'));
+    // The test starts salesStream itself, with a short run between continue-as-new.
+    pipeline = await startPipeline('wf', { env: { WINDOW_SECONDS: '1' }, stream: false });
+    ({ t, client } = pipeline);
   });
 
   afterAll(async () => {
-    await handle?.terminate('test done').catch(() => undefined);
-    worker?.worker.shutdown();
-    await worker?.done;
-    await closeClient?.();
-    await t?.cleanup();
+    await pipeline?.close();
   });
 
   const status = () => handle.query<StreamStatus>('status');
   async function replay(from: number, to: number) {
-    const file = sliceCsv(orders, path.join(t.tmpDir, `orders-${from}.csv`), from, to);
+    const file = sliceCsv(ORDERS_CSV, path.join(t.tmpDir, `orders-${from}.csv`), from, to);
     const { handle: h } = await startReplay(
       client,
       t.config,

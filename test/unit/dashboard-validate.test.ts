@@ -4,6 +4,7 @@ import {
   MAX_DAILY_DAYS,
   onlyParams,
   parseDateRange,
+  parseGranularity,
   parseLimit,
   parseSource,
 } from '../../src/dashboard/validate';
@@ -37,6 +38,24 @@ describe('dashboard query validation', () => {
     bad(() => parseDateRange(null, '2018/01/01'), /to must be a date/);
     bad(() => parseDateRange('2018-02-01', '2018-01-01'), /must not be after/);
     bad(() => parseDateRange('1990-01-01', '2020-01-01'), new RegExp(`at most ${MAX_DAILY_DAYS} days`));
+  });
+
+  it('checks real calendar dates, leap days included', () => {
+    expect(parseDateRange('2016-02-29', '2016-02-29')).toEqual({ from: '2016-02-29', to: '2016-02-29' });
+    for (const v of ['2018-04-31', '2018-00-10', '18-01-01', '2018-1-1', '2018-01-01T00:00:00Z', 'today'])
+      bad(() => parseDateRange(v, null), /from must be a date YYYY-MM-DD/);
+    // The longest range allowed passes, one day more does not.
+    expect(() => parseDateRange('2010-01-01', '2020-02-17')).not.toThrow();
+    bad(() => parseDateRange('2010-01-01', '2020-02-18'), /at most/);
+  });
+
+  it('parses the daily grouping', () => {
+    expect(parseGranularity(null)).toBe('day');
+    expect(parseGranularity('')).toBe('day');
+    expect(parseGranularity('week')).toBe('week');
+    expect(parseGranularity('month')).toBe('month');
+    bad(() => parseGranularity('year'), /by must be one of day, week, month, got "year"/);
+    bad(() => parseGranularity('Month'), /by must be one of/);
   });
 
   it('rejects unknown and repeated parameters', () => {

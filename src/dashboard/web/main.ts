@@ -1,6 +1,7 @@
 /**
  * The dashboard page: fetches the JSON API, draws with ECharts (tree-shaken, SVG renderer), refreshes when the
- * server's event stream says a window committed, and falls back to polling every window.
+ * server's event stream says a window committed (or a backfill wrote history), and polls every window as a
+ * fallback. Every chart has a data table (under "Data table") for screen readers and for copying numbers.
  */
 import { BarChart, HeatmapChart, LineChart, MapChart } from 'echarts/charts';
 import {
@@ -16,6 +17,7 @@ import { SVGRenderer } from 'echarts/renderers';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import statesTopo from 'us-atlas/states-albers-10m.json';
+import { SOURCES } from '../../core/types';
 import { STATE_NAMES } from './states';
 
 echarts.use([
@@ -32,7 +34,6 @@ echarts.use([
   SVGRenderer,
 ]);
 
-const SOURCES = ['Organic', 'Affiliate', 'Facebook', 'Google', 'Twitter'] as const;
 const COLORS: Record<string, string> = {
   Organic: '#2f9e44',
   Affiliate: '#f08c00',
@@ -76,9 +77,11 @@ interface Health {
     detail?: string;
   };
 }
+type Granularity = 'day' | 'week' | 'month';
 interface Daily {
   from: string | null;
   to: string | null;
+  by: Granularity;
   rows: Array<{ day: string; source: string; orders: number; amount: number }>;
 }
 
@@ -96,6 +99,8 @@ const wholeMoney = new Intl.NumberFormat('en-US', {
 });
 const count = new Intl.NumberFormat('en-US');
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const stateName = (code: string) => STATE_NAMES[code] ?? code;
+const clock = (d: Date) => d.toLocaleTimeString('en-US', { hour12: false });
 
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { cache: 'no-store' });
@@ -118,27 +123,39 @@ const emptyTitle = (text: string) => ({
   text,
   left: 'center',
   top: 'middle',
-  textStyle: { color: '#98a2b3', fontSize: 13, fontWeight: 'normal' as const },
+  textStyle: { color: '#667085', fontSize: 13, fontWeight: 'normal' as const },
+  backgroundColor: 'rgba(255, 255, 255, 0.9)',
+  padding: [6, 10],
+  borderRadius: 6,
 });
+const titleFor = (hasData: boolean, empty: string) =>
+  hasData ? { show: false } : { ...emptyTitle(empty), show: true };
 
-function fillTable(table: HTMLTableElement, head: string[], rows: string[][], numeric: boolean[]): void {
+/** Replaces a table's content: a header row, body rows, optional footer rows; numeric columns right-aligned. */
+function fillTable(
+  table: HTMLTableElement,
+  head: string[],
+  rows: string[][],
+  numeric: boolean[],
+  foot: string[][] = [],
+): void {
   table.innerHTML = '';
-  const thead = table.createTHead().insertRow();
-  head.forEach((h, i) => {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = h;
-    if (numeric[i]) th.className = 'num';
-    thead.appendChild(th);
-  });
-  const body = table.createTBody();
-  for (const r of rows) {
-    const tr = body.insertRow();
+  const cells = (tr: HTMLTableRowElement, r: string[], header: boolean) =>
     r.forEach((cell, i) => {
-      const td = tr.insertCell();
-      td.textContent = cell;
-      if (numeric[i]) td.className = 'num';
+      const c = header ? document.createElement('th') : tr.insertCell();
+      if (header) {
+        (c as HTMLTableCellElement).scope = 'col';
+        tr.appendChild(c);
+      }
+      c.textContent = cell;
+      if (numeric[i]) c.className = 'num';
     });
+  cells(table.createTHead().insertRow(), head, true);
+  const body = table.createTBody();
+  for (const r of rows) cells(body.insertRow(), r, false);
+  if (foot.length) {
+    const tfoot = table.createTFoot();
+    for (const r of foot) cells(tfoot.insertRow(), r, false);
   }
 }
 
@@ -154,9 +171,9 @@ function buildSourceCards(): void {
     const card = document.createElement('section');
     card.className = 'card';
     card.dataset.source = source;
-    card.innerHTML = `<h3>Total Sales in different states with Source ${source}<span class="total"></span></h3>
+    card.innerHTML = `<h3><span class="swatch" style="background:${COLORS[source]}"></span>Total Sales in different states with Source ${source}<span class="total"></span></h3>
       <div class="chart" role="img" aria-label="Bar chart: amount paid per state for source ${source}, highest first"></div>
-      <details><summary>Data table</summary><table class="data" aria-label="Sales per state, source ${source}"></table></details>`;
+      <details><summary>Data table</summary><table class="data" aria-label="Sales per state, source ${source}, highest first"></table></details>`;
     host.appendChild(card);
     sourceCharts.set(source, {
       chart: chart(card.querySelector('.chart') as HTMLElement),
@@ -173,14 +190,14 @@ function drawSource(source: string, rows: StateSales[]): void {
   s.total.textContent = rows.length ? `${money.format(amount)} · ${count.format(orders)} orders` : '';
   s.chart.setOption(
     {
-      title: rows.length ? { show: false } : { ...emptyTitle(NO_SALES), show: true },
+      title: titleFor(rows.length > 0, NO_SALES),
       grid: { left: 56, right: 12, top: 14, bottom: 40 },
       tooltip: {
         trigger: 'axis',
         axisPointer: { type: 'shadow' },
         formatter: (p: Array<{ dataIndex: number }>) => {
           const r = rows[p[0].dataIndex];
-          return `<b>${STATE_NAMES[r.state] ?? r.state} (${r.state})</b><br/>${money.format(r.amount)}<br/>${count.format(r.orders)} orders`;
+          return `<b>${stateName(r.state)} (${r.state})</b><br/>${money.format(r.amount)}<br/>${count.format(r.orders)} orders`;
         },
       },
       xAxis: {
@@ -212,6 +229,7 @@ function drawSource(source: string, rows: StateSales[]): void {
     ['State', 'Orders', 'Amount paid'],
     rows.map((r) => [r.state, count.format(r.orders), money.format(r.amount)]),
     [false, true, true],
+    rows.length ? [['Total', count.format(orders), money.format(amount)]] : [],
   );
 }
 
@@ -221,23 +239,25 @@ let heatmap: echarts.ECharts;
 function drawHeatmap(t: Totals): void {
   const byState = new Map<string, number>();
   for (const r of t.rows) byState.set(r.state, (byState.get(r.state) ?? 0) + r.amount);
-  const states = [...byState.keys()].sort((a, b) => byState.get(b)! - byState.get(a)!);
+  const states = [...byState.keys()].sort((a, b) => byState.get(b)! - byState.get(a)! || a.localeCompare(b));
   const max = Math.max(0, ...t.rows.map((r) => r.amount));
+  const has = t.rows.length > 0;
   heatmap.setOption(
     {
-      title: t.rows.length ? { show: false } : { ...emptyTitle(NO_SALES), show: true },
+      title: titleFor(has, NO_SALES),
       tooltip: {
         formatter: (p: { value: [number, number, number] }) =>
-          `<b>${SOURCES[p.value[1]]} · ${STATE_NAMES[states[p.value[0]]] ?? states[p.value[0]]}</b><br/>${money.format(p.value[2])}`,
+          `<b>${SOURCES[p.value[1]]} · ${stateName(states[p.value[0]])}</b><br/>${money.format(p.value[2])}`,
       },
-      grid: { left: 72, right: 16, top: 8, bottom: 70 },
+      grid: { left: 72, right: 16, top: 8, bottom: 84 },
       xAxis: {
         type: 'category',
         data: states,
         axisLabel: { interval: 0, rotate: 90, fontSize: 9 },
-        show: t.rows.length > 0,
+        axisTick: { show: false },
+        show: has,
       },
-      yAxis: { type: 'category', data: [...SOURCES], show: t.rows.length > 0 },
+      yAxis: { type: 'category', data: [...SOURCES], axisTick: { show: false }, show: has },
       visualMap: {
         min: 0,
         max: max || 1,
@@ -247,19 +267,33 @@ function drawHeatmap(t: Totals): void {
         bottom: 0,
         itemHeight: 220,
         itemWidth: 10,
+        text: [compactMoney.format(max), '$0'],
+        textStyle: { color: '#667085', fontSize: 11 },
         inRange: { color: ['#f1f5fb', '#a5c8f0', '#1c7ed6', '#0b3d7a'] },
-        formatter: (v: number) => compactMoney.format(v),
-        show: t.rows.length > 0,
+        show: has,
       },
       series: [
         {
           type: 'heatmap',
           data: t.rows.map((r) => [states.indexOf(r.state), SOURCES.indexOf(r.source as never), r.amount]),
           itemStyle: { borderColor: '#fff', borderWidth: 1 },
+          emphasis: { itemStyle: { borderColor: '#1d2430', borderWidth: 1 } },
         },
       ],
     },
     true,
+  );
+  const cell = new Map(t.rows.map((r) => [`${r.source}|${r.state}`, r.amount]));
+  fillTable(
+    $<HTMLTableElement>('heatmap-table'),
+    ['State', ...SOURCES, 'All sources'],
+    states.map((st) => [
+      st,
+      ...SOURCES.map((s) => money.format(cell.get(`${s}|${st}`) ?? 0)),
+      money.format(byState.get(st)!),
+    ]),
+    [false, ...SOURCES.map(() => true), true],
+    has ? [['Total', ...t.bySource.map((s) => money.format(s.amount)), money.format(t.amount)]] : [],
   );
 }
 
@@ -267,14 +301,13 @@ let map: echarts.ECharts;
 let lastTotals: Totals | null = null;
 function registerUsMap(): void {
   const topo = statesTopo as unknown as Topology<{ states: GeometryCollection<{ name: string }> }>;
-  const geo = feature(topo, topo.objects.states);
-  echarts.registerMap('usa', geo as never);
+  echarts.registerMap('usa', feature(topo, topo.objects.states) as never);
 }
 
 function drawMap(): void {
   const t = lastTotals;
   if (!t) return;
-  const source = ($('map-source') as HTMLSelectElement).value;
+  const source = $<HTMLSelectElement>('map-source').value;
   const byState = new Map<string, { amount: number; orders: number }>();
   for (const r of t.rows) {
     if (source && r.source !== source) continue;
@@ -283,15 +316,14 @@ function drawMap(): void {
     e.orders += r.orders;
     byState.set(r.state, e);
   }
-  const data = [...byState].map(([state, v]) => ({
-    name: STATE_NAMES[state] ?? state,
-    value: v.amount,
-    ...v,
-  }));
+  const ranked = [...byState].sort((a, b) => b[1].amount - a[1].amount);
+  const data = ranked.map(([state, v]) => ({ name: stateName(state), value: v.amount, ...v }));
   const max = Math.max(0, ...data.map((d) => d.value));
+  const label = source || 'all sources';
+  $('map').setAttribute('aria-label', `US map coloured by amount paid per state, ${label}`);
   map.setOption(
     {
-      title: data.length ? { show: false } : { ...emptyTitle(NO_SALES), show: true },
+      title: titleFor(data.length > 0, NO_SALES),
       tooltip: {
         trigger: 'item',
         formatter: (p: { name: string; data?: { amount: number; orders: number } }) =>
@@ -304,18 +336,25 @@ function drawMap(): void {
         max: max || 1,
         left: 8,
         bottom: 8,
-        text: ['more', 'less'],
-        calculable: true,
+        text: [compactMoney.format(max), '$0'],
+        textStyle: { color: '#667085', fontSize: 11 },
+        calculable: false,
+        itemHeight: 120,
+        itemWidth: 10,
         inRange: { color: ['#eef4fb', source ? COLORS[source] : '#1c7ed6', '#0b2545'] },
-        formatter: (v: number) => compactMoney.format(v),
         show: data.length > 0,
       },
       series: [
         {
           type: 'map',
           map: 'usa',
-          // us-atlas's Albers USA shapes are already projected (Alaska and Hawaii as insets), in SVG pixels.
+          // us-atlas's states-albers-10m shapes are already projected with Albers USA (Alaska and Hawaii as
+          // insets) in 975x610 pixel coordinates: the identity keeps them as drawn.
           projection: { project: (p: number[]) => p, unproject: (p: number[]) => p },
+          left: 40,
+          right: 8,
+          top: 8,
+          bottom: 8,
           roam: false,
           data,
           itemStyle: { borderColor: '#fff', borderWidth: 0.6, areaColor: '#eef0f3' },
@@ -326,126 +365,231 @@ function drawMap(): void {
     },
     true,
   );
+  fillTable(
+    $<HTMLTableElement>('map-table'),
+    ['State', 'Orders', `Amount paid (${label})`],
+    ranked.map(([st, v]) => [`${stateName(st)} (${st})`, count.format(v.orders), money.format(v.amount)]),
+    [false, true, true],
+  );
 }
 
 // --- The live stream's windows -----------------------------------------------------------------------------------
 
 let windowsChart: echarts.ECharts;
-const timeOf = (iso: string) => new Date(iso).toLocaleTimeString('en-US', { hour12: false });
-function drawWindows(ws: WindowSales[]): void {
+function drawWindows(ws: WindowSales[], windowSeconds: number): void {
+  const start = (w: WindowSales) => new Date(w.windowStart).getTime();
+  const has = ws.length > 0;
   windowsChart.setOption(
     {
-      title: ws.length ? { show: false } : { ...emptyTitle('No windows flushed yet'), show: true },
-      legend: { top: 0, show: ws.length > 0 },
-      grid: { left: 64, right: 56, top: 34, bottom: 30 },
+      title: titleFor(has, 'No windows flushed yet — the stream commits one every window'),
+      legend: { top: 0, show: has, itemWidth: 12, itemHeight: 10 },
+      grid: { left: 64, right: 24, top: 34, bottom: 30 },
       tooltip: {
         trigger: 'axis',
         axisPointer: { type: 'shadow' },
-        valueFormatter: (v: number) => money.format(v),
+        formatter: (p: Array<{ dataIndex: number }>) => {
+          const w = ws[p[0].dataIndex];
+          const lines = SOURCES.filter((s) => w.bySource[s]).map(
+            (s) => `<span style="color:${COLORS[s]}">●</span> ${s}: ${money.format(w.bySource[s] ?? 0)}`,
+          );
+          return [
+            `<b>${clock(new Date(w.windowStart))}–${clock(new Date(w.windowEnd))}</b>`,
+            `${count.format(w.orders)} orders · ${money.format(w.amount)}`,
+            ...lines,
+          ].join('<br/>');
+        },
       },
-      xAxis: { type: 'category', data: ws.map((w) => timeOf(w.windowStart)), show: ws.length > 0 },
-      yAxis: [
-        {
-          type: 'value',
-          axisLabel: { formatter: (v: number) => compactMoney.format(v) },
-          show: ws.length > 0,
-        },
-        { type: 'value', name: 'orders', splitLine: { show: false }, show: ws.length > 0 },
-      ],
-      series: [
-        ...SOURCES.map((s) => ({
-          type: 'bar' as const,
-          name: s,
-          stack: 'amount',
-          data: ws.map((w) => w.bySource[s] ?? 0),
-          itemStyle: { color: COLORS[s] },
-          barMaxWidth: 24,
-        })),
-        {
-          type: 'line' as const,
-          name: 'Orders',
-          yAxisIndex: 1,
-          data: ws.map((w) => w.orders),
-          itemStyle: { color: '#495057' },
-          symbolSize: 4,
-          tooltip: { valueFormatter: (v: number) => count.format(v) },
-        },
-      ],
+      // A time axis: windows that held nothing leave a visible gap instead of vanishing.
+      xAxis: {
+        type: 'time',
+        show: has,
+        min: has ? start(ws[0]) - windowSeconds * 500 : undefined,
+        max: has ? start(ws[ws.length - 1]) + windowSeconds * 1500 : undefined,
+        axisLabel: { formatter: (v: number) => clock(new Date(v)), hideOverlap: true },
+        splitLine: { show: false },
+      },
+      yAxis: {
+        type: 'value',
+        axisLabel: { formatter: (v: number) => compactMoney.format(v) },
+        show: has,
+      },
+      series: SOURCES.map((s) => ({
+        type: 'bar' as const,
+        name: s,
+        stack: 'amount',
+        data: ws.map((w) => [start(w) + (windowSeconds * 1000) / 2, w.bySource[s] ?? 0]),
+        itemStyle: { color: COLORS[s] },
+        barMaxWidth: 28,
+        barMinWidth: 3,
+      })),
     },
     true,
   );
+  const recent = ws.slice(-30).reverse();
+  fillTable(
+    $<HTMLTableElement>('windows-table'),
+    ['Window', 'Orders', 'Amount paid', ...SOURCES],
+    recent.map((w) => [
+      `${clock(new Date(w.windowStart))}–${clock(new Date(w.windowEnd))}`,
+      count.format(w.orders),
+      money.format(w.amount),
+      ...SOURCES.map((s) => money.format(w.bySource[s] ?? 0)),
+    ]),
+    [false, true, true, ...SOURCES.map(() => true)],
+  );
+  $('windows-caption').textContent = has
+    ? `last ${count.format(ws.length)} windows of ${windowSeconds} s · table: newest ${recent.length}`
+    : '';
 }
 
 // --- Daily history -------------------------------------------------------------------------------------------------
 
 let dailyChart: echarts.ECharts;
+/** Set once the analyst picks a range; until then the page follows the data's own range. */
+let dailyRangeChosen = false;
+
+/** Day bars for up to three months, weeks up to two years, months beyond: a readable number of bars. */
+function autoGranularity(from: string, to: string): Granularity {
+  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
+  return days <= 92 ? 'day' : days <= 731 ? 'week' : 'month';
+}
+
+let dailySeq = 0;
 async function refreshDaily(): Promise<void> {
-  const from = ($('daily-from') as HTMLInputElement).value;
-  const to = ($('daily-to') as HTMLInputElement).value;
-  const q = new URLSearchParams();
-  if (from) q.set('from', from);
-  if (to) q.set('to', to);
+  // The latest request wins: an answer that arrives after a newer request was made is dropped.
+  const seq = ++dailySeq;
+  const fromInput = $<HTMLInputElement>('daily-from');
+  const toInput = $<HTMLInputElement>('daily-to');
+  const choice = $<HTMLSelectElement>('daily-by').value;
   const error = $('daily-error');
+  const q = new URLSearchParams();
+  if (dailyRangeChosen) {
+    if (fromInput.value) q.set('from', fromInput.value);
+    if (toInput.value) q.set('to', toInput.value);
+  }
   let d: Daily;
   try {
-    d = await getJson<Daily>(`/api/daily?${q}`);
+    // Open ends: ask once for the data's range, then for the grouping that suits it.
+    let by = choice as Granularity;
+    let probe: Daily | null = null;
+    if (choice === 'auto') {
+      const from = q.get('from');
+      const to = q.get('to');
+      if (from && to) by = autoGranularity(from, to);
+      else {
+        probe = await getJson<Daily>(`/api/daily?${q}&by=month`);
+        by = probe.from && probe.to ? autoGranularity(probe.from, probe.to) : 'month';
+      }
+    }
+    q.set('by', by);
+    d = probe && by === 'month' ? probe : await getJson<Daily>(`/api/daily?${q}`);
+    if (seq !== dailySeq) return;
     error.hidden = true;
   } catch (e) {
+    if (seq !== dailySeq) return;
     error.textContent = (e as Error).message;
     error.hidden = false;
     return;
   }
-  if (!from && d.from) ($('daily-from') as HTMLInputElement).value = d.from;
-  if (!to && d.to) ($('daily-to') as HTMLInputElement).value = d.to;
-  const days = [...new Set(d.rows.map((r) => r.day))];
-  const index = new Map(days.map((day, i) => [day, i]));
+  if (!dailyRangeChosen) {
+    fromInput.value = d.from ?? '';
+    toInput.value = d.to ?? '';
+  }
+  const buckets = [...new Set(d.rows.map((r) => r.day))];
+  const index = new Map(buckets.map((day, i) => [day, i]));
+  const has = d.rows.length > 0;
+  const label = (day: string) =>
+    d.by === 'month'
+      ? new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', {
+          month: 'short',
+          year: 'numeric',
+          timeZone: 'UTC',
+        })
+      : d.by === 'week'
+        ? `wk of ${day}`
+        : day;
+  const perSource = SOURCES.map((s) => {
+    const values = new Array<number>(buckets.length).fill(0);
+    for (const r of d.rows) if (r.source === s) values[index.get(r.day)!] = r.amount;
+    return values;
+  });
   dailyChart.setOption(
     {
-      title: d.rows.length
-        ? { show: false }
-        : {
-            ...emptyTitle(
-              'No daily history in this range — run a backfill: npx salesflow backfill --from 2016-01-01 --to 2020-12-31',
-            ),
-            show: true,
-          },
-      legend: { top: 0, show: d.rows.length > 0 },
+      title: titleFor(
+        has,
+        'No daily history in this range — run a backfill: npx salesflow backfill --from 2016-01-01 --to 2020-12-31',
+      ),
+      legend: { top: 0, show: has, itemWidth: 12, itemHeight: 10 },
       grid: { left: 64, right: 16, top: 34, bottom: 64 },
-      tooltip: { trigger: 'axis', valueFormatter: (v: number) => money.format(v) },
-      dataZoom: d.rows.length ? [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 10 }] : [],
-      xAxis: { type: 'category', data: days, show: d.rows.length > 0 },
+      tooltip: {
+        trigger: 'axis',
+        axisPointer: { type: d.by === 'day' ? 'line' : 'shadow' },
+        valueFormatter: (v: number) => money.format(v),
+      },
+      dataZoom: has ? [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 10 }] : [],
+      xAxis: {
+        type: 'category',
+        data: buckets.map(label),
+        show: has,
+        axisLabel: { hideOverlap: true },
+      },
       yAxis: {
         type: 'value',
         axisLabel: { formatter: (v: number) => compactMoney.format(v) },
-        show: d.rows.length > 0,
+        show: has,
       },
-      series: SOURCES.map((s) => {
-        const values = new Array(days.length).fill(0);
-        for (const r of d.rows) if (r.source === s) values[index.get(r.day)!] = r.amount;
-        return {
-          type: 'line' as const,
-          name: s,
-          stack: 'amount',
-          areaStyle: { opacity: 0.35 },
-          showSymbol: false,
-          lineStyle: { width: 1 },
-          itemStyle: { color: COLORS[s] },
-          data: values,
-        };
-      }),
+      series: SOURCES.map((s, i) =>
+        d.by === 'day'
+          ? {
+              type: 'line' as const,
+              name: s,
+              stack: 'amount',
+              areaStyle: { opacity: 0.55 },
+              showSymbol: false,
+              lineStyle: { width: 0.8 },
+              itemStyle: { color: COLORS[s] },
+              data: perSource[i],
+            }
+          : {
+              type: 'bar' as const,
+              name: s,
+              stack: 'amount',
+              itemStyle: { color: COLORS[s] },
+              barMaxWidth: 32,
+              data: perSource[i],
+            },
+      ),
     },
     true,
   );
+  const totalOf = (i: number) => perSource.reduce((n, v) => n + v[i], 0);
+  fillTable(
+    $<HTMLTableElement>('daily-table'),
+    [d.by === 'day' ? 'Day' : d.by === 'week' ? 'Week of' : 'Month', ...SOURCES, 'All sources'],
+    buckets.map((day, i) => [
+      d.by === 'month' ? day.slice(0, 7) : day,
+      ...perSource.map((v) => money.format(v[i])),
+      money.format(totalOf(i)),
+    ]),
+    [false, ...SOURCES.map(() => true), true],
+  );
+  $('daily-caption').textContent = has
+    ? `${d.from} to ${d.to}, by ${d.by} · ${money.format(d.rows.reduce((n, r) => n + r.amount, 0))}`
+    : '';
 }
 
 // --- Health ---------------------------------------------------------------------------------------------------------
+
+const STREAM_OK = new Set(['running']);
+const STREAM_WARN = new Set(['paused', 'stopping', 'no worker', 'not found']);
 
 function drawHealth(h: Health, t: Totals): void {
   $('kpi-orders').textContent = count.format(h.countedOrders);
   $('kpi-amount').textContent = wholeMoney.format(t.amount);
   $('kpi-amount').title = money.format(t.amount);
+  $('kpi-amount-hint').textContent = money.format(t.amount);
   if (h.lastWindow) {
-    $('kpi-window').textContent = timeOf(h.lastWindow.windowStart);
+    $('kpi-window').textContent = clock(new Date(h.lastWindow.windowStart));
     $('kpi-window-hint').textContent =
       `${count.format(h.lastWindow.orders)} orders · ${money.format(h.lastWindow.amount)}`;
   } else {
@@ -453,13 +597,19 @@ function drawHealth(h: Health, t: Totals): void {
     $('kpi-window-hint').textContent = `windows of ${h.windowSeconds} s`;
   }
   $('kpi-lag').textContent = h.stream.lagRecords === null ? '–' : count.format(h.stream.lagRecords);
+  $('kpi-lag-hint').textContent =
+    h.stream.lagRecords === null ? 'stream not answering' : 'records not yet counted';
   $('kpi-rate').textContent = h.ordersPerSecond === null ? '–' : count.format(Math.round(h.ordersPerSecond));
-  $('kpi-stream').textContent = h.stream.status;
+  const stream = $('kpi-stream');
+  stream.textContent = h.stream.status;
+  stream.className = `value ${STREAM_OK.has(h.stream.status) ? 'ok' : STREAM_WARN.has(h.stream.status) ? 'warn' : 'bad'}`;
   $('kpi-stream-hint').textContent = h.stream.phase ?? h.stream.detail ?? h.stream.workflowId;
+  $('kpi-stream-hint').title = h.stream.detail ?? h.stream.workflowId;
   const dlq = Object.entries(h.dlq);
   const dlqTotal = dlq.reduce((n, [, c]) => n + c, 0);
   $('kpi-dlq').textContent = count.format(dlqTotal);
-  $('kpi-dlq-hint').textContent = dlq.length ? dlq.map(([r, c]) => `${r}: ${c}`).join(', ') : 'none';
+  $('kpi-dlq').className = `value ${dlqTotal ? 'warn' : ''}`;
+  $('kpi-dlq-hint').textContent = dlq.length ? `${dlq.length} reason${dlq.length > 1 ? 's' : ''}` : 'none';
   fillTable(
     $<HTMLTableElement>('dlq-table'),
     ['Reason', 'Messages'],
@@ -471,6 +621,7 @@ function drawHealth(h: Health, t: Totals): void {
 
 // --- Refresh loop -----------------------------------------------------------------------------------------------------
 
+let windowSeconds = 15;
 let refreshing = false;
 let again = false;
 async function refresh(): Promise<void> {
@@ -491,10 +642,11 @@ async function refresh(): Promise<void> {
     for (const [i, s] of SOURCES.entries()) drawSource(s, bySource[i] as StateSales[]);
     drawHeatmap(totals);
     drawMap();
-    drawWindows(windows);
-    drawHealth(await health, totals);
-    $('live-text').textContent =
-      `${live ? 'live' : 'polling'} · updated ${new Date().toLocaleTimeString('en-US', { hour12: false })}`;
+    const h = await health;
+    windowSeconds = h.windowSeconds;
+    drawWindows(windows, h.windowSeconds);
+    drawHealth(h, totals);
+    $('live-text').textContent = `${live ? 'live' : 'polling'} · updated ${clock(new Date())}`;
     document.body.dataset.updated = String(Date.now());
   } catch (e) {
     $('live-text').textContent = `error: ${(e as Error).message}`;
@@ -508,32 +660,34 @@ async function refresh(): Promise<void> {
 }
 
 let live = false;
+let lastEvent = 0;
+let dailyStamp: string | null = null;
 function connectEvents(): void {
   const events = new EventSource('/api/events');
-  events.addEventListener(
-    'hello',
-    (e) => {
-      live = true;
-      $('live').classList.add('on');
-      const { windowSeconds } = JSON.parse((e as MessageEvent).data);
-      // A fallback poll no slower than a window, should the event stream be cut by a proxy.
-      window.setInterval(() => void refresh(), Math.min(windowSeconds, 15) * 1000);
-    },
-    { once: true },
-  );
-  events.addEventListener('update', () => {
+  const on = (yes: boolean) => {
+    live = yes;
+    $('live').classList.toggle('on', yes);
+  };
+  events.addEventListener('hello', () => on(true));
+  events.addEventListener('update', (e) => {
+    lastEvent = Date.now();
+    const stamp = JSON.parse((e as MessageEvent).data) as { live: string; daily: string };
     void refresh();
-    void refreshDaily();
+    if (dailyStamp !== null && stamp.daily !== dailyStamp) void refreshDaily();
+    dailyStamp = stamp.daily;
   });
   events.onerror = () => {
-    live = false;
-    $('live').classList.remove('on');
+    on(false);
     $('live-text').textContent = 'reconnecting…';
   };
-  events.onopen = () => {
-    live = true;
-    $('live').classList.add('on');
-  };
+  events.onopen = () => on(true);
+}
+
+/** The fallback: when no event arrived for a window (a proxy cutting the stream, say), poll anyway. */
+function fallbackPoll(): void {
+  const ms = Math.min(windowSeconds, 15) * 1000;
+  if (Date.now() - lastEvent >= ms) void refresh();
+  window.setTimeout(fallbackPoll, ms);
 }
 
 function main(): void {
@@ -548,11 +702,24 @@ function main(): void {
   select.addEventListener('change', drawMap);
   $('daily-form').addEventListener('submit', (e) => {
     e.preventDefault();
+    dailyRangeChosen = true;
     void refreshDaily();
   });
+  // Once the analyst touches a date, live updates never overwrite it.
+  for (const id of ['daily-from', 'daily-to'])
+    $(id).addEventListener('input', () => {
+      dailyRangeChosen = true;
+    });
+  $('daily-reset').addEventListener('click', () => {
+    dailyRangeChosen = false;
+    $<HTMLSelectElement>('daily-by').value = 'auto';
+    void refreshDaily();
+  });
+  $('daily-by').addEventListener('change', () => void refreshDaily());
   void refresh();
   void refreshDaily();
   connectEvents();
+  window.setTimeout(fallbackPoll, 15_000);
 }
 
 main();
