@@ -3,15 +3,13 @@
  * missing) with the current customers dimension, replacing each day in `sales_daily` in one transaction.
  */
 
-import * as fs from 'node:fs';
-import { ApplicationFailure, activityInfo, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
+import { activityInfo, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 import { aggregateBySourceState, joinOrders, type SalesRow } from '../src/core/aggregate';
-import { readOrdersCsv } from '../src/core/csv';
 import { eachDay } from '../src/core/days';
 import { eventDay } from '../src/core/time';
 import type { Order } from '../src/core/types';
 import { scanAllOrders, scanDay } from '../src/io/cassandra';
-import { readTotals, replaceDailyRows, replaceTotals } from '../src/io/sales-store';
+import { addToTotals, readCountedSnapshot, replaceDailyRows } from '../src/io/sales-store';
 import type {
   BackfillChunkResult,
   ReconcileInput,
@@ -19,6 +17,20 @@ import type {
   TotalsDifference,
 } from '../workflows/types';
 import type { ActivityDeps } from './deps';
+import { readOrdersFile } from './input-file';
+
+const FIELDS = ['orders', 'amount', 'subtotal', 'tax', 'discount', 'quantity'] as const;
+
+const zeroRow = (source: string, state: string): SalesRow => ({
+  source,
+  state,
+  orders: 0,
+  amount: 0,
+  subtotal: 0,
+  tax: 0,
+  discount: 0,
+  quantity: 0,
+});
 
 /** Raises Temporal's cancellation between days, so a cancelled backfill stops cleanly at a day boundary. */
 function checkCancelled(): void {
@@ -79,13 +91,10 @@ export function backfillActivities(deps: ActivityDeps) {
 
     /** Recomputes the days from..to from a CSV of orders (one streaming pass; a repeated order ID counts once). */
     async backfillFromCsv(input: { from: string; to: string; file: string }): Promise<BackfillChunkResult> {
-      if (!fs.existsSync(input.file)) {
-        throw ApplicationFailure.nonRetryable(`orders file not found: ${input.file}`, 'InputFileError');
-      }
       const byDay = new Map<string, Order[]>();
       const seen = new Set<number>();
       let rowsRead = 0;
-      for await (const item of readOrdersCsv(input.file)) {
+      for await (const item of readOrdersFile(input.file)) {
         if (++rowsRead % 50_000 === 0) heartbeat({ rowsRead });
         if (!item.ok || seen.has(item.order.id)) continue;
         seen.add(item.order.id);
@@ -108,13 +117,21 @@ export function backfillActivities(deps: ActivityDeps) {
       return total;
     },
 
-    /** Rebuilds totals from every raw order, compares them with the streaming totals, optionally repairs them. */
+    /**
+     * Rebuilds the totals from the raw orders, compares them with the streaming totals and optionally repairs
+     * them. Safe while the stream runs: the rebuild covers exactly the orders counted in the same snapshot as the
+     * totals it is compared with (a window whose raw orders are in Cassandra but not yet committed is left out,
+     * as `uncounted`), and the repair adds the differences instead of overwriting, so a window committed
+     * meanwhile is neither lost nor counted twice.
+     */
     async reconcileTotals(input: ReconcileInput): Promise<ReconcileResult> {
+      const { counted, totals: stream } = await readCountedSnapshot(deps.pool);
       const cassandra = await deps.cassandra();
       const dims = await deps.customerDims();
       // Aggregated as the scan goes, in batches: memory stays flat however many raw orders there are.
       const sums = new Map<string, SalesRow>();
       let rawOrders = 0;
+      let uncounted = 0;
       let unattributed = 0;
       let batch: Order[] = [];
       const fold = () => {
@@ -124,13 +141,17 @@ export function backfillActivities(deps: ActivityDeps) {
           const k = `${g.source}|${g.state}`;
           const acc = sums.get(k);
           if (!acc) sums.set(k, { ...g });
-          else
-            for (const f of ['orders', 'amount', 'subtotal', 'tax', 'discount', 'quantity'] as const)
-              acc[f] += g[f];
+          else for (const f of FIELDS) acc[f] += g[f];
         }
         batch = [];
       };
       for await (const row of scanAllOrders(cassandra, deps.config.cassandraKeyspace)) {
+        rawOrders += 1;
+        if (rawOrders % 10_000 === 0) heartbeat({ scanned: rawOrders });
+        if (!counted.has(row.orderId)) {
+          uncounted += 1;
+          continue;
+        }
         batch.push({
           id: row.orderId,
           createdAt: row.createdAt,
@@ -142,43 +163,38 @@ export function backfillActivities(deps: ActivityDeps) {
           total: row.total,
           userId: row.userId,
         });
-        rawOrders += 1;
-        if (batch.length === 10_000) {
-          fold();
-          heartbeat({ scanned: rawOrders });
-        }
+        if (batch.length === 10_000) fold();
       }
       fold();
-      const rebuilt = [...sums.values()];
-      const stream = await readTotals(deps.pool);
       const key = (r: { source: string; state: string }) => `${r.source}|${r.state}`;
       const streamByKey = new Map(stream.map((r) => [key(r), r]));
-      const rawByKey = new Map(rebuilt.map((r) => [key(r), r]));
       const differences: TotalsDifference[] = [];
-      for (const k of new Set([...streamByKey.keys(), ...rawByKey.keys()])) {
-        const s = streamByKey.get(k);
-        const r = rawByKey.get(k);
+      const deltas: SalesRow[] = [];
+      for (const k of new Set([...streamByKey.keys(), ...sums.keys()])) {
         const [source, state] = k.split('|');
-        const streamAmount = s?.amount ?? 0;
-        const rawAmount = r?.amount ?? 0;
-        const amountDiffers = Math.abs(streamAmount - rawAmount) > 1e-9 * Math.max(1, Math.abs(rawAmount));
-        if ((s?.orders ?? 0) !== (r?.orders ?? 0) || amountDiffers) {
-          differences.push({
-            source,
-            state,
-            streamOrders: s?.orders ?? 0,
-            rawOrders: r?.orders ?? 0,
-            streamAmount,
-            rawAmount,
-          });
-        }
+        const s = streamByKey.get(k) ?? zeroRow(source, state);
+        const r = sums.get(k) ?? zeroRow(source, state);
+        const amountDiffers = Math.abs(s.amount - r.amount) > 1e-9 * Math.max(1, Math.abs(r.amount));
+        if (s.orders === r.orders && !amountDiffers) continue;
+        differences.push({
+          source,
+          state,
+          streamOrders: s.orders,
+          rawOrders: r.orders,
+          streamAmount: s.amount,
+          rawAmount: r.amount,
+        });
+        const delta = zeroRow(source, state);
+        for (const f of FIELDS) delta[f] = r[f] - s[f];
+        deltas.push(delta);
       }
       differences.sort((a, b) => a.source.localeCompare(b.source) || a.state.localeCompare(b.state));
-      if (input.apply && differences.length) await replaceTotals(deps.pool, rebuilt);
+      if (input.apply) await addToTotals(deps.pool, deltas);
       return {
         rawOrders,
+        uncounted,
         unattributed,
-        pairs: rawByKey.size,
+        pairs: sums.size,
         differences,
         applied: input.apply && differences.length > 0,
       };

@@ -5,12 +5,12 @@
  */
 import * as fs from 'node:fs';
 import { ApplicationFailure, activityInfo, heartbeat } from '@temporalio/activity';
-import { readOrdersCsv } from '../src/core/csv';
 import { encodeOrderMessage } from '../src/core/message';
 import { Pacer } from '../src/core/pacing';
 import { produceBatch } from '../src/io/kafka';
 import type { PublishOrdersInput, PublishOrdersResult, PublishProgress } from '../workflows/types';
 import type { ActivityDeps } from './deps';
+import { readOrdersFile } from './input-file';
 
 const HEARTBEAT_MS = 1000;
 
@@ -53,7 +53,7 @@ export function replayActivities(deps: ActivityDeps) {
         }
       };
 
-      for await (const item of readOrdersCsv(input.file)) {
+      for await (const item of readOrdersFile(input.file)) {
         if (seen++ < resumedFrom) continue; // published by an earlier attempt
         if (item.ok) {
           const wait = pacer.delayFor(item.order);

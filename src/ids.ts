@@ -9,8 +9,12 @@ export const streamWorkflowId = (config: Pick<Config, 'ordersTopic' | 'consumerN
 export const replayWorkflowId = (config: Pick<Config, 'ordersTopic'>) =>
   `salesflow-replay-${config.ordersTopic}`;
 
-/** One backfill per date range. */
-export const backfillWorkflowId = (from: string, to: string) => `salesflow-backfill-${from}-${to}`;
+/**
+ * One backfill per MySQL database and date range: the database is what a backfill writes (sales_daily), so two
+ * pipelines on one Temporal namespace (tests, benchmarks, a second shop) never see each other's backfill as a twin.
+ */
+export const backfillWorkflowId = (config: Pick<Config, 'mysqlDatabase'>, from: string, to: string) =>
+  `salesflow-backfill-${config.mysqlDatabase}-${from}-${to}`;
 
 export const reconcileWorkflowId = (config: Pick<Config, 'ordersTopic' | 'consumerName'>) =>
   `salesflow-reconcile-${config.ordersTopic}-${config.consumerName}`;

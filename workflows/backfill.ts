@@ -11,13 +11,16 @@ import {
   CancellationScope,
   defineQuery,
   isCancellation,
+  patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertMemo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { monthChunks } from '../src/core/days';
 import type {
+  BackfillChunkResult,
   BackfillInput,
   BackfillProgress,
   BackfillResult,
@@ -34,6 +37,9 @@ const acts = proxyActivities<ReturnType<typeof activities.createActivities>>({
   retry: {
     initialInterval: '1 second',
     maximumInterval: '30 seconds',
+    // About three minutes of retries (a restarting database survives them); then the backfill fails with the
+    // reason instead of retrying for ever, and scripts waiting on it get an answer.
+    maximumAttempts: 10,
     nonRetryableErrorTypes: ['InputFileError'],
   },
 });
@@ -47,30 +53,39 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     source: input.source,
     daysTotal: chunks.reduce((n, c) => n + c.days, 0),
     daysDone: 0,
-    chunksTotal: chunks.length,
+    chunksTotal: input.source === 'csv' ? 1 : chunks.length,
     chunksDone: 0,
     orders: 0,
     rows: 0,
     unattributed: 0,
   };
   setHandler(backfillProgressQuery, () => progress);
-  const add = (r: { days: number; orders: number; rows: number; unattributed: number }) => {
+  // The memo is the UI's view of the progress (and the CLI's when no worker answers the query).
+  const report = () => {
+    upsertMemo({ ...progress, range: `${input.from}..${input.to}`, file: input.file ?? null });
+    setCurrentDetails(
+      `${progress.phase}: ${progress.daysDone} of ${progress.daysTotal} days ` +
+        `(${progress.chunksDone} of ${progress.chunksTotal} parts), ${progress.orders} orders, ${progress.rows} rows`,
+    );
+  };
+  // Backfills started before the memo was written at the start replay without it.
+  if (patched('backfill-memo-at-start')) report();
+  const add = (r: BackfillChunkResult) => {
     progress.daysDone += r.days;
     progress.orders += r.orders;
     progress.rows += r.rows;
     progress.unattributed += r.unattributed;
+    progress.chunksDone += 1;
   };
 
   try {
     if (input.source === 'csv') {
-      progress.chunksTotal = 1;
       add(
         await acts.backfillFromCsv.executeWithOptions(
           { summary: `days ${input.from}..${input.to} from ${input.file}` },
           [{ from: input.from, to: input.to, file: input.file! }],
         ),
       );
-      progress.chunksDone = 1;
     } else {
       const concurrency = Math.max(1, input.concurrency ?? 4);
       let next = 0;
@@ -82,28 +97,42 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
               { from: chunk.from, to: chunk.to },
             ]),
           );
-          progress.chunksDone += 1;
-          // Operators see how far it got in the UI's memo column, not only through the progress query.
-          upsertMemo({ daysDone: progress.daysDone, daysTotal: progress.daysTotal, orders: progress.orders });
+          report();
         }
       };
-      await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, lane));
+      // A month that fails for good cancels the months still running (they stop at a day boundary), so the
+      // backfill ends with no activity left behind.
+      await CancellationScope.cancellable(async () => {
+        const lanes = Array.from({ length: Math.min(concurrency, chunks.length) }, lane);
+        try {
+          await Promise.all(lanes);
+        } catch (e) {
+          CancellationScope.current().cancel();
+          await Promise.allSettled(lanes);
+          throw e;
+        }
+      });
     }
   } catch (e) {
     progress.phase = isCancellation(e) ? 'cancelled' : 'failed';
-    if (isCancellation(e)) {
-      // Record how far it got before reporting the cancellation.
-      await CancellationScope.nonCancellable(async () =>
-        upsertMemo({ daysDone: progress.daysDone, cancelled: true }),
-      );
-    }
+    // Record how far it got before reporting the failure or cancellation.
+    await CancellationScope.nonCancellable(async () => report());
     throw e;
   }
   progress.phase = 'done';
-  upsertMemo({ daysDone: progress.daysDone, rows: progress.rows, orders: progress.orders });
+  report();
   return { ...progress };
 }
 
 export async function reconcile(input: ReconcileInput): Promise<ReconcileResult> {
-  return acts.reconcileTotals(input);
+  const result = await acts.reconcileTotals.executeWithOptions(
+    { summary: input.apply ? 'rebuild totals from raw orders, repair' : 'rebuild totals from raw orders' },
+    [input],
+  );
+  upsertMemo({
+    rawOrders: result.rawOrders,
+    differences: result.differences.length,
+    applied: result.applied,
+  });
+  return result;
 }

@@ -3,7 +3,7 @@
  * its position, so a retry after a worker crash resumes from the last heartbeat; the stream's order-ID ledger
  * makes any re-sent order a duplicate, never sales.
  */
-import { defineQuery, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
+import { defineQuery, patched, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { PublishOrdersInput, PublishOrdersResult, ReplayStatus } from './types';
 
@@ -23,6 +23,14 @@ const { publishOrders } = proxyActivities<ReturnType<typeof activities.createAct
 export async function replayOrders(input: PublishOrdersInput): Promise<PublishOrdersResult> {
   const status: ReplayStatus = { phase: 'publishing', input, result: null };
   setHandler(replayStatusQuery, () => status);
+  // What it replays, for the UI, also when started by Temporal's own CLI (older replays replay without it).
+  if (patched('replay-memo-at-start')) {
+    upsertMemo({
+      file: input.file,
+      topic: input.topic,
+      pace: input.max ? 'max' : input.speedup ? `speedup ${input.speedup}x` : `${input.rate ?? 1} orders/s`,
+    });
+  }
   try {
     status.result = await publishOrders.executeWithOptions({ summary: `publish ${input.file}` }, [input]);
     status.phase = 'done';

@@ -114,6 +114,8 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
     state.totals.amount += result.amount;
     state.nextWindowStartMs = nextWindowStart(result, windowEndMs, windowMs);
     upsertMemo({
+      topic: input.topic,
+      windowSeconds: input.windowSeconds,
       windowsDone: state.windowsDone,
       ordersCounted: state.totals.orders,
       lagRecords: state.lagRecords,

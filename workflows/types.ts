@@ -141,7 +141,8 @@ export interface BackfillProgress {
   orders: number;
   rows: number;
   unattributed: number;
-  phase: 'running' | 'done' | 'failed' | 'cancelled';
+  /** 'terminated' and 'timed out' only come from the CLI (the workflow never reports them itself). */
+  phase: 'running' | 'done' | 'failed' | 'cancelled' | 'terminated' | 'timed out';
   from: string;
   to: string;
   source: 'cassandra' | 'csv';
@@ -168,6 +169,8 @@ export interface TotalsDifference {
 
 export interface ReconcileResult {
   rawOrders: number;
+  /** Raw orders the stream has not counted yet (written to Cassandra, their window not committed): left out. */
+  uncounted: number;
   unattributed: number;
   pairs: number;
   differences: TotalsDifference[];

@@ -1,14 +1,15 @@
 /** `salesflow backfill`: recompute history for analysts, and reconcile the streaming totals. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { BackfillInput, BackfillProgress, BackfillResult, ReconcileResult } from '../../workflows/types';
 import { loadConfig } from '../config';
 import { isDate } from '../core/days';
 import { backfillWorkflowId, reconcileWorkflowId } from '../ids';
 import { numberFlag, parse } from './args';
-import { alreadyRunning, EXIT, usageError } from './errors';
+import { alreadyRunning, EXIT, notFound, usageError } from './errors';
 import { money, Progress, printTable, progressBar } from './output';
-import { existingHandle, isRunning, startOrAttach, withClient } from './temporal';
+import { existingHandle, startOrAttach, withClient } from './temporal';
 
 export const BACKFILL_HELP = `Usage:
   salesflow backfill --from YYYY-MM-DD --to YYYY-MM-DD [--source cassandra|csv] [--file data/orders.csv]
@@ -23,11 +24,15 @@ transaction. A day is the calendar date written in the order's Created At, in it
 --source csv, from an orders CSV. The current customers dimension attributes each order, so a corrected and
 reloaded customer re-attributes their history. The same range run twice yields identical rows.
 
---reconcile rebuilds the running totals from all raw orders, prints the differences per (source, state) from the
-streaming totals, and with --apply replaces the totals in one transaction.
+The workflow ID is salesflow-backfill-<database>-<from>-<to> (the MySQL database it writes): a second trigger of
+the same range reports the running one (exit 4) instead of starting a twin.
 
-Exit codes: 0 ok (reconcile: no differences, or applied), 1 differences found, 2 usage, 3 no such backfill,
-4 already running, 5 Temporal unreachable.`;
+--reconcile rebuilds the running totals from the raw orders the stream has counted, prints the differences per
+(source, state) from the streaming totals, and with --apply adds the corrections in one transaction (safe while
+the stream runs).
+
+Exit codes: 0 ok (reconcile: no differences, or repaired), 1 the backfill failed or reconcile found differences,
+2 usage, 3 no such backfill (--status) or none running (--cancel), 4 already running, 5 Temporal unreachable.`;
 
 export async function runBackfill(args: string[]): Promise<number> {
   const p = parse(args, {
@@ -50,6 +55,7 @@ export async function runBackfill(args: string[]): Promise<number> {
   const config = loadConfig();
   const json = Boolean(p.values.json);
   if (p.values.reconcile) return runReconcile(Boolean(p.values.apply), json);
+  if (p.values.apply) throw usageError('--apply goes with --reconcile');
 
   const from = String(p.values.from ?? '');
   const to = String(p.values.to ?? '');
@@ -59,19 +65,16 @@ export async function runBackfill(args: string[]): Promise<number> {
   if (source !== 'cassandra' && source !== 'csv')
     throw usageError(`--source must be cassandra or csv, got ${source}`);
   if (source === 'csv' && !p.values.file) throw usageError('--source csv needs --file');
-  const workflowId = backfillWorkflowId(from, to);
+  const file = p.values.file ? path.resolve(String(p.values.file)) : undefined;
+  if (source === 'csv' && !p.values.status && !p.values.cancel && !fs.existsSync(file!))
+    throw usageError(`orders file not found: ${file}`);
+  const concurrency = numberFlag(p.values.concurrency, 'concurrency', { integer: true, min: 1 });
+  const workflowId = backfillWorkflowId(config, from, to);
 
   return withClient(config, async (client) => {
-    if (p.values.status || p.values.cancel) {
+    if (p.values.status) {
       const handle = await existingHandle(client, workflowId, 'backfill');
-      if (p.values.cancel) {
-        if (!(await isRunning(handle))) throw usageError(`backfill ${workflowId} is not running`);
-        await handle.cancel();
-        const progress = await handle.result().catch(() => null);
-        console.error(`backfill cancelled: ${workflowId}${progress ? '' : ''}`);
-        return EXIT.ok;
-      }
-      const progress = await handle.query<BackfillProgress>('progress');
+      const progress = await backfillStatus(client, handle);
       if (json) console.log(JSON.stringify({ workflowId, ...progress }));
       else
         console.log(
@@ -79,20 +82,43 @@ export async function runBackfill(args: string[]): Promise<number> {
         );
       return EXIT.ok;
     }
+    if (p.values.cancel) {
+      const handle = await existingHandle(client, workflowId, 'backfill');
+      const before = (await handle.describe()).status.name;
+      if (before !== 'RUNNING')
+        throw notFound(`no running backfill ${workflowId} (it is ${before.toLowerCase()})`);
+      await handle.cancel();
+      // It stops at the next day boundary of every running month; without a worker, when one picks it up.
+      let timer: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        handle.result().then(
+          () => true,
+          () => true,
+        ),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(false), 60_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      const progress = await backfillStatus(client, handle);
+      if (json) console.log(JSON.stringify({ workflowId, cancelRequested: true, ...progress }));
+      else
+        console.error(
+          ended
+            ? `backfill ${progress.phase}: ${workflowId} (${progress.daysDone} of ${progress.daysTotal} days done)`
+            : `backfill cancel requested: ${workflowId} (it stops when a worker picks it up)`,
+        );
+      return EXIT.ok;
+    }
 
-    const input: BackfillInput = {
-      from,
-      to,
-      source,
-      file: p.values.file ? path.resolve(String(p.values.file)) : undefined,
-      concurrency: numberFlag(p.values.concurrency, 'concurrency', { integer: true, min: 1 }),
-    };
+    const input: BackfillInput = { from, to, source, file, concurrency };
     const { handle, started } = await startOrAttach(client, 'backfill', {
       taskQueue: config.taskQueue,
       workflowId,
       args: [input],
       memo: { range: `${from}..${to}`, source, file: input.file ?? null },
       searchAttributes: { SalesflowKind: ['backfill'], SalesflowSource: [source] },
+      staticSummary: `backfill ${from}..${to} from ${source === 'csv' ? file : 'Cassandra'} into ${config.mysqlDatabase}.sales_daily`,
     });
     if (!started) throw alreadyRunning(`this backfill is already running: workflow ${workflowId}`);
     if (!json) console.error(`backfill started: workflow ${workflowId}`);
@@ -100,13 +126,65 @@ export async function runBackfill(args: string[]): Promise<number> {
       if (json) console.log(JSON.stringify({ workflowId, started }));
       return EXIT.ok;
     }
-    const result = await waitBackfill(handle, !json);
+    const result = await waitBackfill(client, handle, !json);
     if (json) console.log(JSON.stringify({ workflowId, ...result }));
     return EXIT.ok;
   });
 }
 
-export async function waitBackfill(handle: WorkflowHandle, showProgress: boolean): Promise<BackfillResult> {
+/** A query answered by a worker, or null when none answers within a few seconds. */
+async function queryProgress(client: Client, handle: WorkflowHandle): Promise<BackfillProgress | null> {
+  try {
+    return await client.connection.withDeadline(Date.now() + 5000, () =>
+      handle.query<BackfillProgress>('progress'),
+    );
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A backfill's progress whatever its state: a finished one's result (no worker needed), a running one's
+ * progress query, else (no worker answering, failed, cancelled, terminated) the progress its memo last recorded.
+ */
+export async function backfillStatus(client: Client, handle: WorkflowHandle): Promise<BackfillProgress> {
+  const d = await handle.describe();
+  const status = d.status.name;
+  if (status === 'COMPLETED') return (await handle.result()) as BackfillResult;
+  if (status === 'RUNNING') {
+    const live = await queryProgress(client, handle);
+    if (live) return live;
+  }
+  const memo = (d.memo ?? {}) as Partial<BackfillProgress> & { range?: string };
+  const [from, to] = (memo.range ?? '..').split('..');
+  const phases: Record<string, BackfillProgress['phase']> = {
+    RUNNING: 'running',
+    FAILED: 'failed',
+    CANCELLED: 'cancelled',
+    TERMINATED: 'terminated',
+    TIMED_OUT: 'timed out',
+    CONTINUED_AS_NEW: 'running',
+  };
+  return {
+    phase: phases[status] ?? 'failed',
+    from: memo.from ?? from,
+    to: memo.to ?? to,
+    source: memo.source ?? 'cassandra',
+    daysTotal: memo.daysTotal ?? 0,
+    daysDone: memo.daysDone ?? 0,
+    chunksTotal: memo.chunksTotal ?? 0,
+    chunksDone: memo.chunksDone ?? 0,
+    orders: memo.orders ?? 0,
+    rows: memo.rows ?? 0,
+    unattributed: memo.unattributed ?? 0,
+  };
+}
+
+export async function waitBackfill(
+  client: Client,
+  handle: WorkflowHandle,
+  showProgress: boolean,
+): Promise<BackfillResult> {
   const progress = new Progress();
   let finished = false;
   const result = handle.result().finally(() => {
@@ -115,7 +193,7 @@ export async function waitBackfill(handle: WorkflowHandle, showProgress: boolean
   while (showProgress && !finished) {
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
     if (finished) break;
-    const p = await handle.query<BackfillProgress>('progress').catch(() => null);
+    const p = await queryProgress(client, handle);
     if (p) progress.update(progressBar('backfill', p.daysDone, p.daysTotal));
   }
   const r = (await result) as BackfillResult;
@@ -137,6 +215,7 @@ async function runReconcile(apply: boolean, json: boolean): Promise<number> {
       args: [{ apply }],
       memo: { apply },
       searchAttributes: { SalesflowKind: ['reconcile'] },
+      staticSummary: `reconcile the running totals in ${config.mysqlDatabase}${apply ? ' and repair them' : ''}`,
     });
     if (!started) throw alreadyRunning(`a reconcile is already running: workflow ${handle.workflowId}`);
     const r = (await handle.result()) as ReconcileResult;
@@ -144,7 +223,8 @@ async function runReconcile(apply: boolean, json: boolean): Promise<number> {
     else {
       console.log(
         `reconcile: ${r.rawOrders} raw orders over ${r.pairs} (source, state) pairs; ` +
-          `${r.differences.length} differ from the streaming totals${r.applied ? ' (repaired)' : ''}`,
+          `${r.differences.length} differ from the streaming totals${r.applied ? ' (repaired)' : ''}` +
+          (r.uncounted ? `; ${r.uncounted} raw orders not counted yet (a window in flight) left out` : ''),
       );
       if (r.differences.length) {
         printTable(

@@ -135,9 +135,27 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     process.exitCode = exitCodeFor(e);
     // One line, for scripts: the first line of the reason (SALESFLOW_DEBUG=1 prints the stack too).
-    console.error(`salesflow ${name}: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
+    console.error(`salesflow ${name}: ${reasonOf(e).split('\n')[0]}`);
     if (process.env.SALESFLOW_DEBUG) console.error(e);
   }
+}
+
+/**
+ * The reason to print: Temporal wraps it (workflow failed ← activity failed ← the error that says why), so a
+ * failed workflow reports the innermost cause, e.g. "backfill failed: orders file not found: /x.csv".
+ */
+export function reasonOf(e: unknown): string {
+  const message = String((e as Error)?.message ?? e);
+  if ((e as Error)?.name !== 'WorkflowFailedError') return message;
+  let cause = (e as { cause?: unknown }).cause as
+    | { cause?: unknown; message?: string; name?: string }
+    | undefined;
+  while (cause?.cause) cause = cause.cause as typeof cause;
+  if (!cause) return message;
+  if (cause.name === 'CancelledFailure') return 'the workflow was cancelled';
+  if (cause.name === 'TerminatedFailure')
+    return `the workflow was terminated${cause.message ? `: ${cause.message}` : ''}`;
+  return `the workflow failed: ${cause.message || cause.name}`;
 }
 
 export function exitCodeFor(e: unknown): number {

@@ -55,6 +55,7 @@ export async function startReplay(client: Client, config: Config, input: Publish
     args: [input],
     memo: { file: input.file, rows: input.totalRows, pace: paceLabel(input) },
     searchAttributes: { SalesflowKind: ['replay'] },
+    staticSummary: `replay ${path.basename(input.file)} → ${input.topic} (${paceLabel(input)})`,
   });
 }
 

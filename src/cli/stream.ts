@@ -4,7 +4,7 @@ import type { SalesStreamInput, StreamStatus } from '../../workflows/types';
 import { type Config, loadConfig } from '../config';
 import { streamWorkflowId } from '../ids';
 import { asksHelp, parse } from './args';
-import { alreadyRunning, EXIT, usageError } from './errors';
+import { alreadyRunning, EXIT, notFound, usageError } from './errors';
 import { money, printTable } from './output';
 import { existingHandle, isRunning, startOrAttach, withClient } from './temporal';
 
@@ -36,7 +36,8 @@ export const STREAM_HELP = `Usage: salesflow stream <start|stop|pause|resume|sta
   resume   continue after pause
   status   offsets, lag, windows done, the last window's counts and totals so far (--json for scripts)
 
-Exit codes: 0 ok, 3 no stream workflow, 4 start: already running, 5 Temporal unreachable.`;
+Exit codes: 0 ok, 3 no stream workflow (stop/pause/resume: none running), 4 start: already running,
+5 Temporal unreachable.`;
 
 export function streamInput(config: Config): SalesStreamInput {
   return {
@@ -55,6 +56,7 @@ export async function startStream(client: Client, config: Config) {
     args: [input],
     memo: { topic: config.ordersTopic, windowSeconds: config.windowSeconds, consumer: config.consumerName },
     searchAttributes: { SalesflowKind: ['stream'] },
+    staticSummary: `stream ${config.ordersTopic} → ${config.mysqlDatabase}, ${config.windowSeconds}-second windows`,
   });
 }
 
@@ -91,7 +93,7 @@ export async function runStream(args: string[]): Promise<number> {
       case 'pause':
       case 'resume': {
         const handle = await existingHandle(client, id, 'stream');
-        if (!(await isRunning(handle))) throw usageError(`stream workflow ${id} is not running`);
+        if (!(await isRunning(handle))) throw notFound(`no running stream workflow ${id}`);
         await handle.signal(sub);
         if (sub === 'stop' && p.values.wait) await handle.result();
         if (p.values.json) console.log(JSON.stringify({ workflowId: id, signal: sub }));

@@ -271,7 +271,7 @@ export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
 
 export type TotalRow = SalesRow;
 
-export async function readTotals(db: Pool): Promise<TotalRow[]> {
+export async function readTotals(db: Pool | PoolConnection): Promise<TotalRow[]> {
   const [rows] = await db.query<RowDataPacket[]>(
     'SELECT source, state, orders, amount, subtotal, tax, discount, quantity FROM sales_totals ORDER BY source, state',
   );
@@ -389,17 +389,45 @@ export async function replaceDailyRows(pool: Pool, day: string, rows: GroupRow[]
   }
 }
 
-/** Replaces every running total in one transaction (reconcile --apply). */
-export async function replaceTotals(pool: Pool, rows: GroupRow[]): Promise<void> {
+/**
+ * The IDs of every counted order and the running totals, read in one consistent snapshot: the totals are exactly
+ * the sum over those orders (a window's commit writes both in one transaction).
+ */
+export async function readCountedSnapshot(pool: Pool): Promise<{ counted: Set<number>; totals: TotalRow[] }> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const [ids] = await conn.query<RowDataPacket[]>('SELECT order_id FROM counted_orders');
+    const counted = new Set(ids.map((r) => Number(r.order_id)));
+    const totals = await readTotals(conn);
+    await conn.commit();
+    return { counted, totals };
+  } catch (e) {
+    await conn.rollback().catch(() => undefined);
+    throw e;
+  } finally {
+    conn.release();
+  }
+}
+
+/**
+ * Adds corrections to the running totals in one transaction (and drops pairs left with no orders). Adding, not
+ * replacing: a window the stream commits meanwhile adds its own orders, and neither loses the other's.
+ */
+export async function addToTotals(pool: Pool, deltas: GroupRow[]): Promise<void> {
+  if (!deltas.length) return;
   const conn = await pool.getConnection();
   try {
     await conn.beginTransaction();
-    await conn.query('DELETE FROM sales_totals');
     const now = new Date();
-    for (const part of chunks(rows)) {
+    for (const part of chunks(deltas)) {
       await conn.query(
         `INSERT INTO sales_totals (source, state, orders, amount, subtotal, tax, discount, quantity, updated_at)
-         VALUES ${placeholders(part.length, 9)}`,
+         VALUES ${placeholders(part.length, 9)}
+         ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders), amount = amount + VALUES(amount),
+           subtotal = subtotal + VALUES(subtotal), tax = tax + VALUES(tax), discount = discount + VALUES(discount),
+           quantity = quantity + VALUES(quantity), updated_at = VALUES(updated_at)`,
         part.flatMap((g) => [
           g.source,
           g.state,
@@ -413,6 +441,7 @@ export async function replaceTotals(pool: Pool, rows: GroupRow[]): Promise<void>
         ]),
       );
     }
+    await conn.query('DELETE FROM sales_totals WHERE orders = 0');
     await conn.commit();
   } catch (e) {
     await conn.rollback().catch(() => undefined);

@@ -7,9 +7,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCustomers, queryTotals } from '../../src/cli/data';
 import { backfillWorkflowId } from '../../src/ids';
+import { connectCassandra, type RawOrderRow, upsertRawOrders } from '../../src/io/cassandra';
 import { createPool } from '../../src/io/mysql';
 import { type DailyRow, readDaily } from '../../src/io/sales-store';
 import { salesflow as runSalesflow } from '../helpers/cli';
@@ -29,22 +31,38 @@ describe('backfill and reconcile', () => {
   const customersCsv = CUSTOMERS_CSV;
 
   const salesflow = (args: string[]) => runSalesflow(args, t.env);
-  const daily = async (): Promise<DailyRow[]> => {
+  const daily = async (from = FROM, to = TO): Promise<DailyRow[]> => {
     const pool = createPool(t.config, { connectionLimit: 1 });
     try {
-      return await readDaily(pool, FROM, TO);
+      return await readDaily(pool, from, to);
     } finally {
       await pool.end();
     }
   };
-  const expectDailyEqualsCsv = (rows: DailyRow[], customers: string) => {
-    const expected = referenceDaily(ordersCsv, customers, FROM, TO);
+  const expectDailyEqualsCsv = (rows: DailyRow[], customers: string, from = FROM, to = TO) => {
+    const expected = referenceDaily(ordersCsv, customers, from, to);
     expect(rows.length).toBe(expected.size);
     for (const row of rows) {
       const ref = expected.get(`${row.day}|${row.source}|${row.state}`);
       expect(ref, `${row.day} ${row.source} ${row.state}`).toBeDefined();
       expect(row.orders).toBe(ref!.orders);
       expect(relErr(row.amount, ref!.amount)).toBeLessThanOrEqual(1e-9);
+    }
+  };
+
+  /** computed_at (ms) of each day's rows in sales_daily, for the days from..to that have any. */
+  const computedAt = async (from: string, to: string): Promise<Map<string, number>> => {
+    const pool = createPool(t.config, { connectionLimit: 1 });
+    try {
+      const [rows] = await pool.query<RowDataPacket[]>(
+        `SELECT DATE_FORMAT(day, '%Y-%m-%d') AS day, MIN(computed_at) AS first, MAX(computed_at) AS last
+           FROM sales_daily WHERE day BETWEEN ? AND ? GROUP BY day ORDER BY day`,
+        [from, to],
+      );
+      for (const r of rows) expect(r.first.getTime(), r.day).toBe(r.last.getTime()); // one transaction per day
+      return new Map(rows.map((r) => [r.day as string, (r.first as Date).getTime()]));
+    } finally {
+      await pool.end();
     }
   };
 
@@ -57,7 +75,7 @@ describe('backfill and reconcile', () => {
 
   afterAll(async () => {
     await client?.workflow
-      .getHandle(backfillWorkflowId(FROM, TO))
+      .getHandle(backfillWorkflowId(t.config, FROM, TO))
       .terminate('test done')
       .catch(() => undefined);
     await pipeline?.close();
@@ -67,7 +85,11 @@ describe('backfill and reconcile', () => {
     const first = await salesflow(['backfill', '--from', FROM, '--to', TO, '--wait', '--json']);
     expect(first.code, first.stderr).toBe(0);
     const result = JSON.parse(first.stdout);
-    expect(result).toMatchObject({ workflowId: backfillWorkflowId(FROM, TO), phase: 'done', orders: ORDERS });
+    expect(result).toMatchObject({
+      workflowId: backfillWorkflowId(t.config, FROM, TO),
+      phase: 'done',
+      orders: ORDERS,
+    });
     expect(result.daysDone).toBe(result.daysTotal);
     const rows = await daily();
     expectDailyEqualsCsv(rows, customersCsv);
@@ -147,7 +169,32 @@ describe('backfill and reconcile', () => {
   it('reconcile finds an injected difference and --apply repairs it', async () => {
     const clean = await salesflow(['backfill', '--reconcile', '--json']);
     expect(clean.code, clean.stderr).toBe(0);
-    expect(JSON.parse(clean.stdout)).toMatchObject({ rawOrders: ORDERS, differences: [], applied: false });
+    expect(JSON.parse(clean.stdout)).toMatchObject({
+      rawOrders: ORDERS,
+      uncounted: 0,
+      differences: [],
+      applied: false,
+    });
+
+    // A window in flight: its raw orders are in Cassandra, its MySQL commit (totals + counted IDs) not yet.
+    // Reconcile leaves them out instead of reporting them (and --apply adding them before the commit does).
+    const cassandra = await connectCassandra(t.config);
+    const inFlight = rawOrder(9_999_002, '2019-06-01T10:00:00.000Z');
+    await upsertRawOrders(cassandra, t.config.cassandraKeyspace, [inFlight]);
+    const inFlightRun = await salesflow(['backfill', '--reconcile', '--apply', '--json']);
+    expect(inFlightRun.code, inFlightRun.stderr).toBe(0);
+    expect(JSON.parse(inFlightRun.stdout)).toMatchObject({
+      rawOrders: ORDERS + 1,
+      uncounted: 1,
+      differences: [],
+      applied: false,
+    });
+    for (const table of ['orders_by_id', 'orders_by_day']) {
+      const where = table === 'orders_by_day' ? 'day = ? AND order_id = ?' : 'order_id = ?';
+      const args = table === 'orders_by_day' ? [inFlight.day, inFlight.orderId] : [inFlight.orderId];
+      await cassandra.execute(`DELETE FROM ${t.config.cassandraKeyspace}.${table} WHERE ${where}`, args);
+    }
+    await cassandra.shutdown();
 
     const pool = createPool(t.config, { connectionLimit: 1 });
     const [victim] = (await queryTotals(t.config)).sort((a, b) => b.amount - a.amount);
@@ -187,7 +234,10 @@ describe('backfill and reconcile', () => {
   it('reports a running backfill instead of starting a twin, and cancels cleanly', async () => {
     const start = await salesflow(['backfill', '--from', FROM, '--to', TO, '--concurrency', '1', '--json']);
     expect(start.code, start.stderr).toBe(0);
-    expect(JSON.parse(start.stdout)).toEqual({ workflowId: backfillWorkflowId(FROM, TO), started: true });
+    expect(JSON.parse(start.stdout)).toEqual({
+      workflowId: backfillWorkflowId(t.config, FROM, TO),
+      started: true,
+    });
     const twin = await salesflow(['backfill', '--from', FROM, '--to', TO]);
     expect(twin.code).toBe(4);
     expect(twin.stderr.trim().split('\n')).toHaveLength(1);
@@ -195,10 +245,95 @@ describe('backfill and reconcile', () => {
 
     const cancel = await salesflow(['backfill', '--from', FROM, '--to', TO, '--cancel']);
     expect(cancel.code, cancel.stderr).toBe(0);
-    const d = await client.workflow.getHandle(backfillWorkflowId(FROM, TO)).describe();
+    const d = await client.workflow.getHandle(backfillWorkflowId(t.config, FROM, TO)).describe();
     expect(d.status.name).toBe('CANCELLED');
-    expect((await salesflow(['backfill', '--from', FROM, '--to', TO, '--cancel'])).code).not.toBe(0);
+    const again = await salesflow(['backfill', '--from', FROM, '--to', TO, '--cancel']);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toMatch(/no running backfill .* \(it is cancelled\)/);
+    const status = await salesflow(['backfill', '--from', FROM, '--to', TO, '--status', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const progress = JSON.parse(status.stdout);
+    expect(progress).toMatchObject({ phase: 'cancelled', from: FROM, to: TO });
+    expect(progress.daysDone).toBeLessThan(progress.daysTotal);
   }, 300_000);
+
+  it('retries a failing day without redoing the days it had finished', async () => {
+    // A raw order whose Total is NaN makes its day's MySQL insert fail on every attempt until it is removed.
+    const [from, to, badDay] = ['2018-03-01', '2018-03-31', '2018-03-20'];
+    const ks = t.config.cassandraKeyspace;
+    const cassandra = await connectCassandra(t.config);
+    const workflowId = backfillWorkflowId(t.config, from, to);
+    try {
+      await upsertRawOrders(cassandra, ks, [
+        { ...rawOrder(9_999_001, `${badDay}T12:00:00.000+05:30`), total: Number.NaN, subtotal: Number.NaN },
+      ]);
+      await cassandra.execute(`DELETE FROM ${ks}.orders_by_id WHERE order_id = ?`, [9_999_001]);
+      const start = await salesflow(['backfill', '--from', from, '--to', to, '--json']);
+      expect(start.code, start.stderr).toBe(0);
+      const handle = client.workflow.getHandle(workflowId);
+      const attempt = async () => (await handle.describe()).raw.pendingActivities?.[0]?.attempt ?? 0;
+      await until(async () => (await attempt()) >= 2, 60_000);
+      const finishedBefore = await computedAt(from, '2018-03-19');
+      expect(finishedBefore.size).toBeGreaterThan(10);
+      await until(async () => (await attempt()) >= 3, 60_000); // a second attempt failed on the same day
+      const pending = (await handle.describe()).raw.pendingActivities?.[0];
+      expect(pending?.lastFailure?.message ?? '').toMatch(/NaN/);
+      const fixedAt = Date.now();
+      await cassandra.execute(`DELETE FROM ${ks}.orders_by_day WHERE day = ? AND order_id = ?`, [
+        badDay,
+        9_999_001,
+      ]);
+      const result = await handle.result();
+      expect(result).toMatchObject({ phase: 'done', daysDone: 31 });
+      // The days before the bad one were written once, by the first attempt; the rest after the fix.
+      expect(await computedAt(from, '2018-03-19')).toEqual(finishedBefore);
+      for (const [day, at] of await computedAt(badDay, to)) expect(at, day).toBeGreaterThan(fixedAt);
+      expectDailyEqualsCsv(await daily(from, to), customersCsv, from, to);
+    } finally {
+      await cassandra.execute(`DELETE FROM ${ks}.orders_by_day WHERE day = ? AND order_id = ?`, [
+        badDay,
+        9_999_001,
+      ]);
+      await cassandra.shutdown();
+    }
+  }, 120_000);
+
+  it('fails with the reason, leaving sales_daily as it was, when the CSV is not an orders CSV', async () => {
+    const before = await daily();
+    const r = await salesflow([
+      'backfill',
+      '--from',
+      FROM,
+      '--to',
+      TO,
+      '--source',
+      'csv',
+      '--file',
+      customersCsv,
+      '--wait',
+    ]);
+    expect(r.code).toBe(1);
+    const reasons = r.stderr.split('\n').filter((l) => l.startsWith('salesflow backfill:'));
+    expect(reasons, r.stderr).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(reasons[0]).toMatch(
+      /the workflow failed: .*customers\.csv: line 1: .*expected the header ID,Created At/,
+    );
+    expect(await daily()).toEqual(before);
+    const status = await salesflow(['backfill', '--from', FROM, '--to', TO, '--status', '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ phase: 'failed', daysDone: 0, source: 'csv' });
+    const missing = await salesflow([
+      'backfill',
+      '--from',
+      FROM,
+      '--to',
+      TO,
+      '--file',
+      '/no/such/orders.csv',
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/orders file not found: \/no\/such\/orders\.csv/);
+  }, 120_000);
 
   it('rejects bad arguments with usage errors and unknown backfills with not found', async () => {
     const cases: Array<[string[], RegExp]> = [
@@ -217,3 +352,31 @@ describe('backfill and reconcile', () => {
     expect(missing.code).toBe(3);
   });
 });
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** A valid raw order row as the stream writes it (user 1 exists in the default customers). */
+function rawOrder(orderId: number, createdAt: string): RawOrderRow {
+  return {
+    orderId,
+    createdAt,
+    day: createdAt.slice(0, 10),
+    discount: null,
+    productId: 1,
+    quantity: 1,
+    subtotal: 10,
+    tax: 1,
+    total: 11,
+    userId: 1,
+    kafkaPartition: 0,
+    kafkaOffset: '999999',
+    kafkaTs: Date.now(),
+    raw: '{}',
+  };
+}

@@ -166,7 +166,7 @@ describe('operators and scripts', () => {
     ]);
     expect(backfill.code, backfill.stderr).toBe(0);
     const streamId = streamWorkflowId(t.config);
-    const backfillId = backfillWorkflowId('2016-01-01', '2016-03-31');
+    const backfillId = backfillWorkflowId(t.config, '2016-01-01', '2016-03-31');
 
     browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
