@@ -20,6 +20,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { Config } from '../config';
+import { type DeadLetter, fitDeadLetter, messageSize, splitBySize } from '../core/dead-letter';
 
 export function createKafka(config: Config): Kafka {
   return new Kafka({
@@ -138,17 +139,47 @@ export interface OutMessage {
 }
 
 const SEND_CHUNK = 1000;
+/** Below the broker's default `message.max.bytes` (1 MiB): a batch the broker refuses would never succeed. */
+export const DEFAULT_MAX_BATCH_BYTES = 900_000;
 
-/** Sends messages in order, in chunks of 1000 per request, each acknowledged by all in-sync replicas. */
-export async function produceBatch(producer: Producer, topic: string, messages: OutMessage[]): Promise<void> {
-  for (let i = 0; i < messages.length; i += SEND_CHUNK) {
-    await producer.send({
-      topic,
-      acks: -1,
-      compression: CompressionTypes.None,
-      messages: messages.slice(i, i + SEND_CHUNK),
-    });
+/**
+ * Sends messages in order, in requests of at most 1000 messages and `maxBatchBytes` bytes, each acknowledged
+ * by all in-sync replicas.
+ */
+export async function produceBatch(
+  producer: Producer,
+  topic: string,
+  messages: OutMessage[],
+  maxBatchBytes = DEFAULT_MAX_BATCH_BYTES,
+): Promise<void> {
+  for (const batch of splitBySize(messages, messageSize, maxBatchBytes, SEND_CHUNK)) {
+    await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: batch });
   }
+}
+
+/** The largest record batch `topic` accepts (its `max.message.bytes`, usually inherited from the broker). */
+export function topicMaxMessageBytes(kafka: Kafka, topic: string): Promise<number> {
+  return withAdmin(kafka, async (admin) => {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['max.message.bytes'] }],
+    });
+    const value = Number(
+      resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue,
+    );
+    return Number.isFinite(value) && value > 0 ? value : 1_048_588;
+  });
+}
+
+/** Dead letters, each cut to fit `maxMessageBytes` if it must, in batches the broker accepts. */
+export async function produceDeadLetters(
+  producer: Producer,
+  topic: string,
+  letters: DeadLetter[],
+  maxMessageBytes: number,
+): Promise<void> {
+  const fitted = letters.map((l) => fitDeadLetter(l, maxMessageBytes));
+  await produceBatch(producer, topic, fitted, Math.min(DEFAULT_MAX_BATCH_BYTES, maxMessageBytes - 1024));
 }
 
 /** partition → high watermark (the offset the next record will get). */
