@@ -8,6 +8,7 @@
  */
 import {
   ActivityCancellationType,
+  ApplicationFailure,
   CancellationScope,
   defineQuery,
   isCancellation,
@@ -18,7 +19,7 @@ import {
   upsertMemo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import { monthChunks } from '../src/core/days';
+import { backfillRangeProblem, monthChunks } from '../src/core/days';
 import type {
   BackfillChunkResult,
   BackfillInput,
@@ -45,6 +46,10 @@ const acts = proxyActivities<ReturnType<typeof activities.createActivities>>({
 });
 
 export async function backfill(input: BackfillInput): Promise<BackfillResult> {
+  // Checked here too, not only in our CLI: a range started from Temporal's CLI or UI must not make this
+  // deterministic code loop without end (or schedule a million activities).
+  const rangeProblem = backfillRangeProblem(input.from, input.to);
+  if (rangeProblem) throw ApplicationFailure.nonRetryable(rangeProblem, 'InvalidInput');
   const chunks = monthChunks(input.from, input.to);
   const progress: BackfillProgress = {
     phase: 'running',

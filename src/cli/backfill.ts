@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { BackfillInput, BackfillProgress, BackfillResult, ReconcileResult } from '../../workflows/types';
 import { loadConfig } from '../config';
-import { isDate } from '../core/days';
+import { backfillRangeProblem } from '../core/days';
 import { backfillWorkflowId, reconcileWorkflowId } from '../ids';
 import { numberFlag, parse } from './args';
 import { alreadyRunning, EXIT, notFound, usageError } from './errors';
@@ -59,8 +59,8 @@ export async function runBackfill(args: string[]): Promise<number> {
 
   const from = String(p.values.from ?? '');
   const to = String(p.values.to ?? '');
-  if (!isDate(from) || !isDate(to)) throw usageError('--from and --to must be dates like 2018-01-01');
-  if (to < from) throw usageError(`--to ${to} is before --from ${from}`);
+  const rangeProblem = backfillRangeProblem(from, to);
+  if (rangeProblem) throw usageError(rangeProblem);
   const source = String(p.values.source ?? (p.values.file ? 'csv' : 'cassandra'));
   if (source !== 'cassandra' && source !== 'csv')
     throw usageError(`--source must be cassandra or csv, got ${source}`);

@@ -3,10 +3,15 @@
  * Python producer writes (pandas row → json.dumps), whose missing Discount is the bare token NaN — not valid
  * JSON — and rejects everything else that is not a well-formed order with a precise reason.
  */
+import { INT32_MAX, MAX_AMOUNT, MAX_YEAR, MIN_YEAR } from './limits';
 import { isIsoTimestamp } from './time';
 import type { Order } from './types';
 
-/** Why a record went to the dead-letter topic. `unknown_customer` is decided at the join, not here. */
+/**
+ * Why a record went to the dead-letter topic. Decoding decides the first seven; `unknown_customer` is decided
+ * at the join, `duplicate_conflict` (an order ID counted before, re-sent with different content) against the
+ * counted orders, and `sink_rejected` when Cassandra or MySQL refuses a record that passed validation.
+ */
 export type DlqReason =
   | 'empty_message'
   | 'malformed_json'
@@ -14,7 +19,10 @@ export type DlqReason =
   | 'wrong_type'
   | 'invalid_amount'
   | 'invalid_timestamp'
-  | 'unknown_customer';
+  | 'out_of_range'
+  | 'unknown_customer'
+  | 'duplicate_conflict'
+  | 'sink_rejected';
 
 export type Decoded = { ok: true; order: Order } | { ok: false; reason: DlqReason; detail: string };
 
@@ -148,20 +156,21 @@ function validateFields(obj: Record<string, unknown>, nonFinite: NonFiniteOf): D
   const missing = REQUIRED.filter((k) => obj[k] === undefined || obj[k] === null);
   if (missing.length) return { ok: false, reason: 'missing_field', detail: `missing ${missing.join(', ')}` };
 
-  /** A whole number (2.0 is fine: pandas turns int columns with gaps into floats) of at least `min`. */
-  const integer = (key: string, min: number): number => {
+  /** A whole number (2.0 is fine: pandas turns int columns with gaps into floats) from `min` to `max`. */
+  const integer = (key: string, min: number, max: number, sink: string): number => {
     const v = obj[key];
     const nf = nonFinite(v);
     if (nf) throw new Reject(key === 'Quantity' ? 'invalid_amount' : 'wrong_type', `${key} is ${nf}`);
     if (typeof v !== 'number') throw new Reject('wrong_type', `${key} must be an integer, got ${show(v)}`);
-    if (!Number.isSafeInteger(v)) throw new Reject('wrong_type', `${key} must be an integer, got ${v}`);
+    if (!Number.isInteger(v)) throw new Reject('wrong_type', `${key} must be an integer, got ${v}`);
     if (v < min) {
       const reason = key === 'Quantity' ? 'invalid_amount' : 'wrong_type';
       throw new Reject(reason, `${key} must be >= ${min}, got ${v}`);
     }
+    if (v > max) throw new Reject('out_of_range', `${key} ${v} is above ${max}, the largest ${sink} holds`);
     return v;
   };
-  /** A finite money amount >= 0. */
+  /** A finite money amount from 0 to MAX_AMOUNT. */
   const amount = (key: string): number => {
     const v = obj[key];
     const nf = nonFinite(v);
@@ -169,11 +178,17 @@ function validateFields(obj: Record<string, unknown>, nonFinite: NonFiniteOf): D
     if (typeof v !== 'number') throw new Reject('wrong_type', `${key} must be a number, got ${show(v)}`);
     if (!Number.isFinite(v) || v < 0)
       throw new Reject('invalid_amount', `${key} must be a finite amount >= 0, got ${v}`);
+    if (v > MAX_AMOUNT)
+      throw new Reject(
+        'out_of_range',
+        `${key} ${v} is above ${MAX_AMOUNT}, the largest amount an order may carry`,
+      );
     return v;
   };
+  const INT = "Cassandra's int column";
 
   try {
-    const id = integer('ID', 1);
+    const id = integer('ID', 1, Number.MAX_SAFE_INTEGER, 'an exact order ID');
     const createdAt = obj['Created At'];
     if (typeof createdAt !== 'string')
       throw new Reject('wrong_type', `Created At must be a string, got ${show(createdAt)}`);
@@ -183,6 +198,12 @@ function validateFields(obj: Record<string, unknown>, nonFinite: NonFiniteOf): D
         `Created At is not an ISO-8601 time with offset: ${JSON.stringify(createdAt)}`,
       );
     }
+    const year = Number(createdAt.slice(0, 4));
+    if (year < MIN_YEAR || year > MAX_YEAR)
+      throw new Reject(
+        'out_of_range',
+        `Created At year ${year} is outside ${MIN_YEAR}..${MAX_YEAR} (MySQL's DATE)`,
+      );
     // No discount is written as NaN (Python), null (JSON) or an absent key; any other value must be an amount.
     const d = obj.Discount;
     const discount = d === undefined || d === null || nonFinite(d) === 'NaN' ? null : amount('Discount');
@@ -190,12 +211,12 @@ function validateFields(obj: Record<string, unknown>, nonFinite: NonFiniteOf): D
       id,
       createdAt,
       discount,
-      productId: integer('Product ID', 0),
-      quantity: integer('Quantity', 0),
+      productId: integer('Product ID', 0, INT32_MAX, INT),
+      quantity: integer('Quantity', 0, INT32_MAX, INT),
       subtotal: amount('Subtotal'),
       tax: amount('Tax'),
       total: amount('Total'),
-      userId: integer('User ID', 0),
+      userId: integer('User ID', 0, INT32_MAX, INT),
     };
     return { ok: true, order };
   } catch (e) {

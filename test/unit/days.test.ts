@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, daysBetween, eachDay, isDate, monthChunks } from '../../src/core/days';
+import {
+  addDays,
+  backfillRangeProblem,
+  daysBetween,
+  eachDay,
+  isDate,
+  monthChunks,
+} from '../../src/core/days';
 
 describe('calendar days', () => {
   it('validates real dates only', () => {
@@ -33,5 +40,32 @@ describe('calendar days', () => {
     expect(monthChunks('2018-05-05', '2018-05-05')).toEqual([
       { from: '2018-05-05', to: '2018-05-05', days: 1 },
     ]);
+  });
+});
+
+describe('the edges of the calendar', () => {
+  it('reads years 0000-0999 as written (Date.UTC would map 0001 to 1901)', () => {
+    expect(isDate('0001-01-01')).toBe(true);
+    expect(isDate('0099-02-29')).toBe(false);
+    expect(addDays('0001-12-31', 1)).toBe('0002-01-01');
+  });
+
+  it('ends loops at 9999-12-31 instead of running past it', () => {
+    expect([...eachDay('9999-12-30', '9999-12-31')]).toEqual(['9999-12-30', '9999-12-31']);
+    expect(monthChunks('9999-12-31', '9999-12-31')).toEqual([
+      { from: '9999-12-31', to: '9999-12-31', days: 1 },
+    ]);
+    expect(() => addDays('9999-12-31', 1)).toThrow(/no YYYY-MM-DD form/);
+  });
+
+  it('bounds a backfill range to real dates within the years an order may carry, at most 100 years', () => {
+    expect(backfillRangeProblem('2018-01-01', '2018-12-31')).toBeNull();
+    expect(backfillRangeProblem('9999-12-31', '9999-12-31')).toBeNull();
+    expect(backfillRangeProblem('1000-01-01', '1000-01-31')).toBeNull();
+    expect(backfillRangeProblem('0001-01-01', '0001-01-02')).toMatch(/years 1000\.\.9999/);
+    expect(backfillRangeProblem('2018-02-30', '2018-03-01')).toMatch(/dates like/);
+    expect(backfillRangeProblem('2018-03-01', '2018-02-01')).toMatch(/before --from/);
+    expect(backfillRangeProblem('1900-01-01', '2018-12-31')).toMatch(/at most 36525/);
+    expect(backfillRangeProblem('1919-01-01', '2018-12-31')).toBeNull();
   });
 });

@@ -85,6 +85,24 @@ describe('decodeOrderMessage accepts what the seed producer writes', () => {
     expect(rejection(message({ Discount: '\u0000nonfinite:NaN' })).reason).toBe('wrong_type');
   });
 
+  it('accepts every value at the limits the sinks can store', () => {
+    const d = decodeOrderMessage(
+      message({
+        ID: Number.MAX_SAFE_INTEGER,
+        'Product ID': 2 ** 31 - 1,
+        Quantity: 2 ** 31 - 1,
+        'User ID': 2 ** 31 - 1,
+        Total: 1e12,
+        Subtotal: 1e12,
+        Tax: 0,
+        Discount: 1e12,
+      }),
+    );
+    expect(d.ok).toBe(true);
+    for (const createdAt of ['1000-01-01T00:00:00Z', '9999-12-31T23:59:59.999-12:00'])
+      expect(decodeOrderMessage(message({ 'Created At': createdAt })).ok, createdAt).toBe(true);
+  });
+
   it('accepts Z and other offsets, with or without fractions', () => {
     for (const t of [
       '2019-02-11T16:10:27Z',
@@ -138,7 +156,18 @@ describe('decodeOrderMessage rejects with a precise reason', () => {
     ['ID as text', message({ ID: '3' }), 'wrong_type'],
     ['fractional ID', message({ ID: 3.5 }), 'wrong_type'],
     ['ID 0', message({ ID: 0 }), 'wrong_type'],
-    ['unsafe ID', message({ ID: 2 ** 60 }), 'wrong_type'],
+    ['unsafe ID', message({ ID: 2 ** 60 }), 'out_of_range'],
+    ['Product ID beyond Cassandra int', message({ 'Product ID': 2 ** 31 }), 'out_of_range'],
+    ['Quantity beyond Cassandra int', message({ Quantity: 2 ** 31 }), 'out_of_range'],
+    ['User ID beyond Cassandra int', message({ 'User ID': 2 ** 31 }), 'out_of_range'],
+    ['Total above the cap', message({ Total: 1e12 + 1 }), 'out_of_range'],
+    ['Total 1e308', message({ Total: 1e308 }), 'out_of_range'],
+    ['Subtotal 1.7e308', message({ Subtotal: 1.7e308 }), 'out_of_range'],
+    ['Tax above the cap', message({ Tax: 2e12 }), 'out_of_range'],
+    ['Discount above the cap', message({ Discount: 5e15 }), 'out_of_range'],
+    ['year 0001', message({ 'Created At': '0001-06-01T10:00:00Z' }), 'out_of_range'],
+    ['year 999', message({ 'Created At': '0999-12-31T23:59:59Z' }), 'out_of_range'],
+    ['year 10000', message({ 'Created At': '+10000-01-01T00:00:00Z' }), 'invalid_timestamp'],
     ['Subtotal as text', message({ Subtotal: '52.7' }), 'wrong_type'],
     ['Discount as text', message({ Discount: 'none' }), 'wrong_type'],
     ['Created At as number', message({ 'Created At': 1549901427892 }), 'wrong_type'],
