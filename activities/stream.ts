@@ -1,41 +1,26 @@
 /**
- * The stream's activities. flushWindow reads one window's records from the checkpointed offsets, validates,
- * de-duplicates, joins and aggregates them (pure functions from src/core), writes raw orders to Cassandra
- * (idempotent upserts), dead-letters bad input, then commits everything in ONE MySQL transaction.
+ * The stream's activities. flushWindow reads one window's records from the checkpointed offsets and plans them
+ * (decode, validate, de-duplicate, join, aggregate: the pure planPart in src/core/flush-plan.ts), writes raw
+ * orders to Cassandra (idempotent upserts), dead-letters bad input, then commits everything in ONE MySQL
+ * transaction. A record a sink refuses is isolated and dead-lettered instead of blocking the records behind it.
  */
 import { heartbeat } from '@temporalio/activity';
-import { aggregateBySourceState, joinOrders, splitDuplicates } from '../src/core/aggregate';
-import { decodeOrderMessage } from '../src/core/message';
-import { eventDay } from '../src/core/time';
-import type { Order } from '../src/core/types';
-import type { RawOrderRow } from '../src/io/cassandra';
-import { upsertRawOrders } from '../src/io/cassandra';
-import { earliestOffsets, highWatermarks, produceBatch, readRange } from '../src/io/kafka';
 import {
-  alreadyCounted,
-  type CountedOrder,
-  committedWindow,
-  commitWindow,
-  readCheckpoint,
-} from '../src/io/sales-store';
+  decodeRecords,
+  type PartPlan,
+  planPart,
+  positionOf,
+  type SourceRecord,
+} from '../src/core/flush-plan';
+import { deleteRawOrders, rawOrderRow, upsertRawOrders } from '../src/io/cassandra';
+import { earliestOffsets, highWatermarks, produceDeadLetters, readRange } from '../src/io/kafka';
+import { alreadyCounted, committedWindow, commitWindow, readCheckpoint } from '../src/io/sales-store';
+import { isMysqlDataError, SinkRejectedError } from '../src/io/sink-errors';
 import type { FlushWindowInput, FlushWindowResult, Offsets, StreamStart } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 
 /** Testing aid (SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS): pause between the Cassandra writes and the commit. */
 const FAULT_PAUSE_MS = Number(process.env.SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS ?? 0);
-
-interface KafkaRecord {
-  partition: number;
-  offset: string;
-  timestampMs: number;
-  value: Buffer | null;
-}
-
-interface DeadLetter {
-  record: KafkaRecord;
-  reason: string;
-  detail: string;
-}
 
 /** Where the stream starts: its committed checkpoint, or the earliest offsets of a topic it never read. */
 async function startOffsets(deps: ActivityDeps, streamId: string, topic: string) {
@@ -48,6 +33,23 @@ async function startOffsets(deps: ActivityDeps, streamId: string, topic: string)
     offsets[String(p)] = committed !== undefined && BigInt(committed) >= BigInt(o) ? committed : o;
   }
   return { checkpoint, offsets };
+}
+
+/** The commit refused the values of this part's records: one of them (or a sum they make) cannot be stored. */
+class PartRefusedError extends Error {
+  constructor(
+    readonly records: readonly SourceRecord[],
+    readonly cause: SinkRejectedError,
+  ) {
+    super(cause.message);
+  }
+}
+
+/** Cassandra refused these records' values; the part is planned again with them dead-lettered. */
+class RecordsRefusedError extends Error {
+  constructor(readonly refused: Map<string, string>) {
+    super(`cassandra refused ${refused.size} records`);
+  }
 }
 
 export function streamActivities(deps: ActivityDeps) {
@@ -84,8 +86,31 @@ export function streamActivities(deps: ActivityDeps) {
       if (done)
         return { ...done, nextRecordMs: null, emptyUntilMs: input.windowEndMs, alreadyCommitted: true };
       await deps.topics();
+      // Records a sink refused, found while isolating them: dead-lettered when their part is planned again.
+      const refused = new Map<string, string>();
+      let budget = deps.config.flushPartRecords;
       for (let parts = 1; ; parts++) {
-        const part = await flushPart(deps, input);
+        let part: Awaited<ReturnType<typeof flushPart>>;
+        try {
+          part = await flushPart(deps, input, budget, refused);
+        } catch (e) {
+          if (e instanceof RecordsRefusedError) {
+            for (const [position, error] of e.refused) refused.set(position, error);
+            continue;
+          }
+          if (!(e instanceof PartRefusedError)) throw e;
+          // MySQL refused the part: halve it (in offset order) until the one record it refuses is alone.
+          if (e.records.length > 1) {
+            budget = Math.ceil(e.records.length / 2);
+            continue;
+          }
+          const position = positionOf(e.records[0]);
+          // Refused again with that record already dead-lettered: the data is not what fails. Retry, loudly.
+          if (refused.has(position)) throw e.cause;
+          refused.set(position, e.message);
+          budget = deps.config.flushPartRecords;
+          continue;
+        }
         heartbeat({ parts, complete: part.complete });
         if (!part.complete) continue;
         const window = (await committedWindow(deps.pool, input.streamId, input.windowStartMs))!;
@@ -99,52 +124,47 @@ export function streamActivities(deps: ActivityDeps) {
       }
     },
 
-    /** Records beyond the stream's checkpoint right now (for status and the demo's "caught up" check). */
-    async streamLag(input: { streamId: string; topic: string }): Promise<number> {
-      const { offsets } = await startOffsets(deps, input.streamId, input.topic);
-      const hw = await highWatermarks(deps.kafka, input.topic);
-      let lag = 0;
-      for (const [p, h] of hw) lag += Number(BigInt(h) - BigInt(offsets[String(p)] ?? '0'));
-      return lag;
+    /**
+     * The log end of every partition (the offset the next record will get). While a window cannot be flushed the
+     * workflow measures its lag against this, so a stalled stream never reports "lag 0" with orders waiting.
+     */
+    async logEnd(input: { topic: string }): Promise<Offsets> {
+      return Object.fromEntries(await highWatermarks(deps.kafka, input.topic));
     },
   };
 }
 
 /**
- * One bounded part of a window: read up to the part size from the checkpoint (never past the window's end),
- * validate, de-duplicate, join, write raw orders to Cassandra, dead-letter bad input, commit in one transaction.
+ * Reads one bounded part of a window: every partition from the checkpoint up to the window's end (record
+ * timestamps are broker append times, monotonic per partition, so this prefix is the window's whole content)
+ * or the part's record budget.
  */
-async function flushPart(deps: ActivityDeps, input: FlushWindowInput) {
-  const started = Date.now();
+async function readPart(deps: ActivityDeps, input: FlushWindowInput, budget: number) {
   const { checkpoint, offsets: offsetsBefore } = await startOffsets(deps, input.streamId, input.topic);
   const readAt = Date.now();
-
-  // 1. Read every partition from its checkpoint up to the window's end (record timestamps are broker append
-  //    times, monotonic per partition, so this prefix is the window's whole content) or the part's budget.
-  const records: KafkaRecord[] = [];
+  const records: SourceRecord[] = [];
   const offsetsAfter: Offsets = {};
   let nextRecordMs: number | null = null;
   let lagRecords = 0;
   let complete = true;
   for (const [p, from] of Object.entries(offsetsBefore)) {
-    const budget = deps.config.flushPartRecords - records.length;
-    if (budget <= 0) {
+    const left = budget - records.length;
+    if (left <= 0) {
       offsetsAfter[p] = from;
       complete = false;
       continue;
     }
     const r = await readRange(deps.kafka, input.topic, Number(p), from, {
       untilTimestampMs: input.windowEndMs,
-      maxRecords: budget,
+      maxRecords: left,
     });
-    for (const rec of r.records) {
+    for (const rec of r.records)
       records.push({
         partition: Number(p),
         offset: rec.offset,
         timestampMs: rec.timestampMs,
         value: rec.value,
       });
-    }
     offsetsAfter[p] = r.nextOffset;
     lagRecords += Number(BigInt(r.highWatermark) - BigInt(r.nextOffset));
     if (r.nextRecordTimestampMs !== undefined) {
@@ -154,69 +174,66 @@ async function flushPart(deps: ActivityDeps, input: FlushWindowInput) {
     }
     heartbeat({ partition: p, read: records.length });
   }
+  return { checkpoint, offsetsBefore, offsetsAfter, records, nextRecordMs, lagRecords, complete, readAt };
+}
 
-  // 2. Validate; de-duplicate against this batch and every order counted before; join customers.
-  const dead: DeadLetter[] = [];
-  const valid: Array<{ order: Order; record: KafkaRecord }> = [];
-  for (const record of records) {
-    const decoded = decodeOrderMessage(record.value);
-    if (decoded.ok) valid.push({ order: decoded.order, record });
-    else dead.push({ record, reason: decoded.reason, detail: decoded.detail });
+/** Raw orders to Cassandra: idempotent upserts, so a retry repeats them harmlessly. */
+async function writeRawOrders(deps: ActivityDeps, plan: PartPlan): Promise<void> {
+  const rows = plan.counted.map((c) => rawOrderRow(c.order, c.record));
+  if (!rows.length) return;
+  const cassandra = await deps.cassandra();
+  const refused = new Map<string, string>();
+  for (let i = 0; i < rows.length; i += 5000) {
+    const refusedHere = await upsertRawOrders(
+      cassandra,
+      deps.config.cassandraKeyspace,
+      rows.slice(i, i + 5000),
+    );
+    for (const [k, e] of refusedHere)
+      refused.set(positionOf(plan.counted[i + k].record), `cassandra: ${e.message}`);
+    heartbeat({ cassandra: Math.min(rows.length, i + 5000) });
   }
-  const counted = await alreadyCounted(
-    deps.pool,
-    valid.map((v) => v.order.id),
+  if (!refused.size) return;
+  // One bad value is a record's fault; most of a part refused is ours (a schema out of step): retry, loudly.
+  if (refused.size > 1 && refused.size * 2 > rows.length)
+    throw new Error(
+      `cassandra refused ${refused.size} of ${rows.length} raw orders: ${[...refused.values()][0]}`,
+    );
+  throw new RecordsRefusedError(refused);
+}
+
+/**
+ * One bounded part of a window: read, plan, write raw orders to Cassandra, dead-letter bad input, commit in one
+ * transaction. At most `budget` records; `refused` holds the positions a sink refused on an earlier try.
+ */
+async function flushPart(
+  deps: ActivityDeps,
+  input: FlushWindowInput,
+  budget: number,
+  refused: Map<string, string>,
+) {
+  const started = Date.now();
+  const read = await readPart(deps, input, budget);
+  const { decoded, orderIds } = decodeRecords(read.records);
+  const countedBefore = await alreadyCounted(deps.pool, orderIds);
+  const plan = planPart(decoded, countedBefore, await deps.customerDims(), refused);
+
+  await writeRawOrders(deps, plan);
+  // A record MySQL refused may already be in Cassandra from the try that found it: a raw order never counted
+  // must not be there for a backfill to count.
+  const refusedRaw = plan.deadLetters.flatMap((d) =>
+    d.reason === 'sink_rejected' && d.order ? [rawOrderRow(d.order, d.record)] : [],
   );
-  const { fresh, duplicates: dupes } = splitDuplicates(valid, counted);
-  const customers = await deps.customerDims();
-  const recordOf = new Map(fresh.map((f) => [f.order, f.record]));
-  const { joined, unknown } = joinOrders(
-    fresh.map((f) => f.order),
-    customers,
-  );
-  for (const order of unknown) {
-    dead.push({
-      record: recordOf.get(order)!,
-      reason: 'unknown_customer',
-      detail: `no customer with ID ${order.userId}`,
-    });
-  }
+  if (refusedRaw.length)
+    await deleteRawOrders(await deps.cassandra(), deps.config.cassandraKeyspace, refusedRaw);
 
-  // 3. Raw orders to Cassandra first: idempotent upserts, so a retry repeats them harmlessly.
-  const raw: RawOrderRow[] = joined.map((j) => {
-    const rec = recordOf.get(j.order)!;
-    return {
-      orderId: j.order.id,
-      createdAt: j.order.createdAt,
-      day: eventDay(j.order.createdAt),
-      discount: j.order.discount,
-      productId: j.order.productId,
-      quantity: j.order.quantity,
-      subtotal: j.order.subtotal,
-      tax: j.order.tax,
-      total: j.order.total,
-      userId: j.order.userId,
-      kafkaPartition: rec.partition,
-      kafkaOffset: rec.offset,
-      kafkaTs: rec.timestampMs,
-      raw: rec.value ? rec.value.toString('utf8') : '',
-    };
-  });
-  if (raw.length) {
-    const cassandra = await deps.cassandra();
-    for (let i = 0; i < raw.length; i += 5000) {
-      await upsertRawOrders(cassandra, deps.config.cassandraKeyspace, raw.slice(i, i + 5000));
-      heartbeat({ cassandra: Math.min(raw.length, i + 5000) });
-    }
-  }
-
-  // 4. Bad input to the dead-letter topic with its reason and original bytes (keyed by its position, so a
-  //    consumer can tell a retried copy).
-  if (dead.length) {
-    await produceBatch(
+  // Bad input to the dead-letter topic with its reason and original bytes (keyed by its position, so a
+  // consumer can tell a retried copy), each letter cut to fit the topic if it must.
+  if (plan.deadLetters.length) {
+    await produceDeadLetters(
       await deps.producer(),
       deps.config.dlqTopic,
-      dead.map((d) => ({
+      plan.deadLetters.map((d) => ({
         key: `${input.topic}/${d.record.partition}/${d.record.offset}`,
         value: d.record.value ?? Buffer.alloc(0),
         headers: {
@@ -227,10 +244,9 @@ async function flushPart(deps: ActivityDeps, input: FlushWindowInput) {
           offset: d.record.offset,
         },
       })),
+      await deps.dlqMaxBytes(),
     );
   }
-  const dlqReasons = new Map<string, number>();
-  for (const d of dead) dlqReasons.set(d.reason, (dlqReasons.get(d.reason) ?? 0) + 1);
 
   // Fault-injection hook for the crash tests: a window whose raw orders are written but not yet committed.
   if (FAULT_PAUSE_MS > 0) {
@@ -238,40 +254,40 @@ async function flushPart(deps: ActivityDeps, input: FlushWindowInput) {
     await new Promise((r) => setTimeout(r, FAULT_PAUSE_MS));
   }
 
-  // 5. The commit point.
-  const groups = aggregateBySourceState(joined);
-  const countedRows: CountedOrder[] = joined.map((j) => {
-    const rec = recordOf.get(j.order)!;
-    return {
-      orderId: j.order.id,
-      source: j.source,
-      state: j.state,
-      total: j.order.total,
-      partition: rec.partition,
-      offset: rec.offset,
-    };
-  });
+  // The commit point.
   const windowMs = input.windowEndMs - input.windowStartMs;
-  const batchId = Math.floor(input.windowStartMs / windowMs);
-  const flushMs = Date.now() - started;
-  await commitWindow(deps.pool, {
-    streamId: input.streamId,
-    topic: input.topic,
-    windowStartMs: input.windowStartMs,
-    windowEndMs: input.windowEndMs,
-    batchId,
-    records: records.length,
-    duplicates: dupes.length,
-    invalid: dead.length,
-    groups,
-    counted: countedRows,
-    dlqReasons,
-    checkpoint,
-    offsetsBefore,
-    offsetsAfter,
-    lagRecords,
-    flushMs,
-    complete,
-  });
-  return { complete, nextRecordMs, readAt };
+  try {
+    await commitWindow(deps.pool, {
+      streamId: input.streamId,
+      topic: input.topic,
+      windowStartMs: input.windowStartMs,
+      windowEndMs: input.windowEndMs,
+      batchId: Math.floor(input.windowStartMs / windowMs),
+      records: read.records.length,
+      duplicates: plan.duplicates,
+      invalid: plan.deadLetters.length,
+      groups: plan.groups,
+      counted: plan.counted.map((c) => ({
+        orderId: c.order.id,
+        source: c.source,
+        state: c.state,
+        total: c.order.total,
+        partition: c.record.partition,
+        offset: c.record.offset,
+        digest: c.digest,
+      })),
+      dlqReasons: plan.dlqReasons,
+      checkpoint: read.checkpoint,
+      offsetsBefore: read.offsetsBefore,
+      offsetsAfter: read.offsetsAfter,
+      lagRecords: read.lagRecords,
+      flushMs: Date.now() - started,
+      complete: read.complete,
+    });
+  } catch (e) {
+    if (isMysqlDataError(e) && read.records.length)
+      throw new PartRefusedError(read.records, new SinkRejectedError('mysql', (e as Error).message));
+    throw e;
+  }
+  return { complete: read.complete, nextRecordMs: read.nextRecordMs, readAt: read.readAt };
 }

@@ -5,17 +5,20 @@
  * offsets and counters, and continues as new long before its history grows.
  */
 import {
+  ActivityFailure,
+  ApplicationFailure,
   condition,
   continueAsNew,
   defineQuery,
   defineSignal,
+  isCancellation,
   proxyActivities,
   setHandler,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { SalesStreamInput, StreamState, StreamStatus } from './types';
+import type { Offsets, SalesStreamInput, StreamState, StreamStatus } from './types';
 
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
@@ -26,8 +29,23 @@ export const statusQuery = defineQuery<StreamStatus>('status');
 const { flushWindow, startStream } = proxyActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
+  // A few quick attempts inside Temporal (a worker restarting, a leader moving); past them the workflow marks
+  // the stream degraded with the error, and keeps trying the same window (see flushWithRetries).
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '8 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 4,
+  },
 });
+
+const { logEnd } = proxyActivities<ReturnType<typeof activities.createActivities>>({
+  startToCloseTimeout: '15 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
+/** Between flush activities of a degraded window: short enough to resume within seconds of a fix. */
+const DEGRADED_RETRY_MS = 5000;
 
 export function initialStreamState(): StreamState {
   return {
@@ -39,6 +57,7 @@ export function initialStreamState(): StreamState {
     last: null,
     paused: false,
     startedAt: new Date().toISOString(),
+    degraded: null,
   };
 }
 
@@ -70,6 +89,48 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
     runWindows,
   }));
 
+  /**
+   * Flushes one window, trying again for as long as it takes: a window's records are only ever counted in
+   * order, so there is no skipping it. After each failed activity (a few attempts) the stream is `degraded`
+   * with the error, its lag measured against the log end, in the status query and the memo. A record that
+   * can never be stored does not end up here (the flush dead-letters it); a service that is down does.
+   * Resolves null when a stop arrives meanwhile.
+   */
+  async function flushWithRetries(windowStartMs: number, windowEndMs: number) {
+    for (;;) {
+      try {
+        const result = await flushWindow.executeWithOptions(
+          { summary: `window ${new Date(windowStartMs).toISOString()} +${input.windowSeconds}s` },
+          [{ streamId: input.streamId, topic: input.topic, windowStartMs, windowEndMs }],
+        );
+        if (state.degraded) {
+          state.degraded = null;
+          upsertMemo({ health: 'ok', error: null });
+        }
+        return result;
+      } catch (e) {
+        if (isCancellation(e)) throw e;
+        phase = 'degraded';
+        state.degraded = {
+          windowStartMs,
+          sinceMs: state.degraded?.windowStartMs === windowStartMs ? state.degraded.sinceMs : Date.now(),
+          failures: (state.degraded?.windowStartMs === windowStartMs ? state.degraded.failures : 0) + 1,
+          error: failureMessage(e),
+        };
+        try {
+          state.lagRecords = lagAgainst(await logEnd({ topic: input.topic }), state.offsets);
+        } catch {
+          // Kafka itself may be what is down: keep the last known lag.
+        }
+        upsertMemo({ health: 'degraded', error: state.degraded.error, lagRecords: state.lagRecords });
+        if (await condition(() => stopping, DEGRADED_RETRY_MS)) return null;
+        if (workflowInfo().continueAsNewSuggested)
+          await continueAsNew<typeof salesStream>({ ...input, state });
+        phase = 'flushing';
+      }
+    }
+  }
+
   if (state.nextWindowStartMs === null) {
     const start = await startStream({
       streamId: input.streamId,
@@ -96,10 +157,8 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
     }
 
     phase = 'flushing';
-    const result = await flushWindow.executeWithOptions(
-      { summary: `window ${new Date(windowStartMs).toISOString()} +${input.windowSeconds}s` },
-      [{ streamId: input.streamId, topic: input.topic, windowStartMs, windowEndMs }],
-    );
+    const result = await flushWithRetries(windowStartMs, windowEndMs);
+    if (!result) break; // stopped while the window could not be flushed
     state.windowsDone += 1;
     runWindows += 1;
     state.offsets = result.offsetsAfter;
@@ -127,6 +186,22 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
   }
   phase = 'stopped';
   return state;
+}
+
+/** Records between the stream's offsets and the log end. */
+export function lagAgainst(logEnd: Offsets, offsets: Offsets): number {
+  let lag = 0;
+  for (const [p, end] of Object.entries(logEnd))
+    lag += Math.max(0, Number(BigInt(end) - BigInt(offsets[p] ?? '0')));
+  return lag;
+}
+
+/** The innermost reason of an activity failure (the error the activity threw), for operators. */
+export function failureMessage(e: unknown): string {
+  let err = e as Error & { cause?: unknown };
+  while ((err instanceof ActivityFailure || err instanceof ApplicationFailure) && err.cause instanceof Error)
+    err = err.cause as typeof err;
+  return err?.message || String(e);
 }
 
 /**

@@ -48,6 +48,17 @@ export interface StreamTotals {
   amount: number;
 }
 
+/** A window whose flush keeps failing: the stream is stalled on it and says why. */
+export interface StreamDegraded {
+  windowStartMs: number;
+  /** When its first flush attempt failed (epoch ms). */
+  sinceMs: number;
+  /** Failed flush activities so far (each is several attempts, retried inside Temporal). */
+  failures: number;
+  /** The last failure's message, e.g. "Cassandra at 127.0.0.1:9042: All host(s) tried for query failed". */
+  error: string;
+}
+
 export interface StreamState {
   /** Start of the next window to flush (epoch ms), or null before the first window is known. */
   nextWindowStartMs: number | null;
@@ -58,6 +69,8 @@ export interface StreamState {
   last: FlushWindowResult | null;
   paused: boolean;
   startedAt: string;
+  /** Set while the current window cannot be flushed; null when the stream is healthy. */
+  degraded?: StreamDegraded | null;
 }
 
 export interface SalesStreamInput {
@@ -76,7 +89,7 @@ export interface StreamStatus extends StreamState {
   topic: string;
   windowSeconds: number;
   stopping: boolean;
-  phase: 'starting' | 'waiting' | 'flushing' | 'paused' | 'stopped';
+  phase: 'starting' | 'waiting' | 'flushing' | 'degraded' | 'paused' | 'stopped';
   runWindows: number;
 }
 

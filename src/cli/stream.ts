@@ -112,6 +112,16 @@ export async function runStream(args: string[]): Promise<number> {
           [
             ['workflow', id],
             ['phase', status.phase],
+            ...(status.degraded
+              ? [
+                  [
+                    'degraded',
+                    `window ${new Date(status.degraded.windowStartMs).toISOString()} failing since ` +
+                      `${new Date(status.degraded.sinceMs).toISOString()} (${status.degraded.failures} tries): ` +
+                      status.degraded.error,
+                  ],
+                ]
+              : []),
             ['windows done', String(status.windowsDone)],
             [
               'next window',

@@ -16,8 +16,10 @@ export interface StreamHealth {
   windowsDone: number | null;
   /** Records in Kafka beyond the stream's checkpoint; null when the workflow could not be asked (see detail). */
   lagRecords: number | null;
-  /** Why the numbers are missing, or what to do about it. */
+  /** Why the numbers are missing, or what to do about it; for a degraded stream, the error it is stuck on. */
   detail?: string;
+  /** Set while a window cannot be flushed: since when (ISO) and how many flush activities failed. */
+  degradedSince?: string;
 }
 
 const CONNECT_MS = 2000;
@@ -99,13 +101,18 @@ export function streamProbe(config: Config): StreamProbe {
     }
     try {
       const s = await client.withDeadline(Date.now() + QUERY_MS, () => handle.query<StreamStatus>('status'));
-      return {
+      const health: StreamHealth = {
         workflowId,
-        status: s.stopping ? 'stopping' : s.paused ? 'paused' : 'running',
+        status: s.stopping ? 'stopping' : s.paused ? 'paused' : s.degraded ? 'degraded' : 'running',
         phase: s.phase,
         windowsDone: s.windowsDone,
         lagRecords: s.lagRecords,
       };
+      if (s.degraded) {
+        health.detail = `window ${new Date(s.degraded.windowStartMs).toISOString()} failing: ${s.degraded.error}`;
+        health.degradedSince = new Date(s.degraded.sinceMs).toISOString();
+      }
+      return health;
     } catch (e) {
       // A running workflow answers queries only through a worker polling its task queue.
       if (grpcCode(e) === DEADLINE_EXCEEDED)

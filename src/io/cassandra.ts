@@ -4,6 +4,9 @@
  */
 import { Client, concurrent, types } from 'cassandra-driver';
 import type { Config } from '../config';
+import { eventDay } from '../core/time';
+import type { Order } from '../core/types';
+import { isCassandraValueError } from './sink-errors';
 
 export interface RawOrderRow {
   orderId: number;
@@ -80,22 +83,87 @@ const params = (r: RawOrderRow) => [
   r.raw,
 ];
 
-/** Idempotent upserts into both tables: prepared statements, bounded concurrency, no per-row await. */
+/** A counted order as both raw-order tables store it, with the Kafka record it came from. */
+export function rawOrderRow(
+  order: Order,
+  record: { partition: number; offset: string; timestampMs: number; value: Buffer | null },
+): RawOrderRow {
+  return {
+    orderId: order.id,
+    createdAt: order.createdAt,
+    day: eventDay(order.createdAt),
+    discount: order.discount,
+    productId: order.productId,
+    quantity: order.quantity,
+    subtotal: order.subtotal,
+    tax: order.tax,
+    total: order.total,
+    userId: order.userId,
+    kafkaPartition: record.partition,
+    kafkaOffset: record.offset,
+    kafkaTs: record.timestampMs,
+    raw: record.value ? record.value.toString('utf8') : '',
+  };
+}
+
+/** The order a raw row holds (backfill and reconcile). */
+export function orderOf(row: RawOrderRow): Order {
+  return {
+    id: row.orderId,
+    createdAt: row.createdAt,
+    discount: row.discount,
+    productId: row.productId,
+    quantity: row.quantity,
+    subtotal: row.subtotal,
+    tax: row.tax,
+    total: row.total,
+    userId: row.userId,
+  };
+}
+
+/**
+ * Idempotent upserts into both tables: prepared statements, bounded concurrency, no per-row await. Returns
+ * the rows (by index) whose VALUES Cassandra refused, with the error; any other failure (a node down, a
+ * timeout) throws, since a retry can fix it. Rows refused in one table are not written to the other.
+ */
 export async function upsertRawOrders(
   client: Client,
   keyspace: string,
   rows: RawOrderRow[],
   concurrency = 64,
-) {
-  if (!rows.length) return;
-  const values = rows.map(params);
+): Promise<Map<number, Error>> {
+  const refused = new Map<number, Error>();
+  let index = rows.map((_, i) => i);
   for (const table of ['orders_by_id', 'orders_by_day']) {
-    await concurrent.executeConcurrent(
+    if (!index.length) break;
+    const result = await concurrent.executeConcurrent(
       client,
       `INSERT INTO ${keyspace}.${table} (${INSERT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-      values,
-      { concurrencyLevel: concurrency, raiseOnFirstError: true },
+      index.map((i) => params(rows[i])),
+      { concurrencyLevel: concurrency, raiseOnFirstError: false, collectResults: true },
     );
+    if (!result.errors.length) continue;
+    const failed = result.resultItems.flatMap((item, k) =>
+      item instanceof Error ? [[index[k], item] as const] : [],
+    );
+    const other = failed.find(([, e]) => !isCassandraValueError(e));
+    if (other) throw other[1];
+    for (const [i, e] of failed) refused.set(i, e);
+    index = index.filter((i) => !refused.has(i));
+  }
+  return refused;
+}
+
+/** Removes raw orders (both tables), e.g. of a record refused by MySQL after Cassandra took it. */
+export async function deleteRawOrders(
+  client: Client,
+  keyspace: string,
+  rows: Array<{ orderId: number; day: string }>,
+) {
+  for (const r of rows) {
+    const id = types.Long.fromNumber(r.orderId);
+    await client.execute(`DELETE FROM ${keyspace}.orders_by_id WHERE order_id = ?`, [id]);
+    await client.execute(`DELETE FROM ${keyspace}.orders_by_day WHERE day = ? AND order_id = ?`, [r.day, id]);
   }
 }
 

@@ -163,6 +163,8 @@ export const MYSQL_SCHEMA: string[] = [
 const ADDED_COLUMNS: Array<[string, string, string]> = [
   // A window flushed in several bounded parts is complete once its last part commits.
   ['stream_windows', 'complete', 'TINYINT(1) NOT NULL DEFAULT 1'],
+  // The counted content's digest: a re-sent order that differs is a conflict, not a silent duplicate.
+  ['counted_orders', 'digest', 'CHAR(16) NULL'],
 ];
 
 /** Creates the database, the tables and the dashboard's read-only user. Safe to run any number of times. */

@@ -18,6 +18,8 @@ export interface CountedOrder {
   total: number;
   partition: number;
   offset: string;
+  /** Digest of the order's content (see orderDigest): a later copy that differs is a conflict. */
+  digest: string;
 }
 
 export interface WindowCommit {
@@ -123,15 +125,21 @@ export async function committedWindow(
   };
 }
 
-/** Of the given order IDs, those already counted by any earlier window. */
-export async function alreadyCounted(db: Pool | PoolConnection, orderIds: number[]): Promise<Set<number>> {
-  const seen = new Set<number>();
+/**
+ * Of the given order IDs, those already counted by any earlier window, with their content digest (null for
+ * orders counted before digests were kept).
+ */
+export async function alreadyCounted(
+  db: Pool | PoolConnection,
+  orderIds: number[],
+): Promise<Map<number, string | null>> {
+  const seen = new Map<number, string | null>();
   for (const part of chunks(orderIds, 5000)) {
     const [rows] = await db.query<RowDataPacket[]>(
-      'SELECT order_id FROM counted_orders WHERE order_id IN (?)',
+      'SELECT order_id, digest FROM counted_orders WHERE order_id IN (?)',
       [part],
     );
-    for (const r of rows) seen.add(Number(r.order_id));
+    for (const r of rows) seen.set(Number(r.order_id), r.digest ?? null);
   }
   return seen;
 }
@@ -201,8 +209,8 @@ export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
     }
     for (const part of chunks(w.counted)) {
       await conn.query(
-        `INSERT INTO counted_orders (order_id, stream_id, window_start, source, state, total, kafka_partition, kafka_offset)
-         VALUES ${placeholders(part.length, 8)}`,
+        `INSERT INTO counted_orders (order_id, stream_id, window_start, source, state, total, kafka_partition,
+           kafka_offset, digest) VALUES ${placeholders(part.length, 9)}`,
         part.flatMap((c) => [
           c.orderId,
           w.streamId,
@@ -212,6 +220,7 @@ export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
           c.total,
           c.partition,
           c.offset,
+          c.digest,
         ]),
       );
     }

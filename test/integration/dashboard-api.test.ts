@@ -54,6 +54,7 @@ describe('dashboard API', () => {
         total: amount / orders,
         partition: 0,
         offset: String(nextOrderId),
+        digest: `test${nextOrderId}`,
       })),
     );
     const invalid = Object.values(dlq).reduce((n, c) => n + c, 0);

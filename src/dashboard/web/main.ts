@@ -603,7 +603,10 @@ function drawHealth(h: Health, t: Totals): void {
   const stream = $('kpi-stream');
   stream.textContent = h.stream.status;
   stream.className = `value ${STREAM_OK.has(h.stream.status) ? 'ok' : STREAM_WARN.has(h.stream.status) ? 'warn' : 'bad'}`;
-  $('kpi-stream-hint').textContent = h.stream.phase ?? h.stream.detail ?? h.stream.workflowId;
+  $('kpi-stream-hint').textContent =
+    (h.stream.status === 'degraded' ? h.stream.detail : h.stream.phase) ??
+    h.stream.detail ??
+    h.stream.workflowId;
   $('kpi-stream-hint').title = h.stream.detail ?? h.stream.workflowId;
   const dlq = Object.entries(h.dlq);
   const dlqTotal = dlq.reduce((n, [, c]) => n + c, 0);
