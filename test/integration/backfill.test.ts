@@ -342,6 +342,8 @@ describe('backfill and reconcile', () => {
       [['backfill', '--from', FROM, '--to', TO, '--source', 'parquet'], /cassandra or csv/],
       [['backfill', '--from', FROM, '--to', TO, '--source', 'csv'], /needs --file/],
       [['backfill', '--frm', FROM], /frm/],
+      [['backfill', '--from', '0001-01-01', '--to', '0001-01-31'], /years 1000\.\.9999/],
+      [['backfill', '--from', '1900-01-01', '--to', '2018-12-31'], /at most 36525 \(100 years\)/],
     ];
     for (const [args, message] of cases) {
       const r = await salesflow(args);
@@ -350,6 +352,23 @@ describe('backfill and reconcile', () => {
     }
     const missing = await salesflow(['backfill', '--from', '2001-01-01', '--to', '2001-01-02', '--status']);
     expect(missing.code).toBe(3);
+  });
+
+  it('runs a range that ends on the last day a date can name, 9999-12-31', async () => {
+    const r = await salesflow(['backfill', '--from', '9999-12-01', '--to', '9999-12-31', '--wait', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ phase: 'done', daysTotal: 31, daysDone: 31, orders: 0 });
+  });
+
+  it('refuses an unbounded range started behind the CLI, from the workflow itself', async () => {
+    const handle = await client.workflow.start('backfill', {
+      taskQueue: t.config.taskQueue,
+      workflowId: `${backfillWorkflowId(t.config, '0001-01-01', '9999-12-31')}-direct`,
+      args: [{ from: '0001-01-01', to: '9999-12-31', source: 'cassandra' }],
+    });
+    await expect(handle.result()).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/years 1000\.\.9999/) },
+    });
   });
 });
 
