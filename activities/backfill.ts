@@ -4,18 +4,13 @@
  */
 
 import { activityInfo, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
+import type { BackfillChunkResult, ReconcileInput, ReconcileResult, TotalsDifference } from '../src/contract';
 import { aggregateBySourceState, joinOrders, type SalesRow } from '../src/core/aggregate';
 import { eachDay } from '../src/core/days';
 import { eventDay } from '../src/core/time';
 import type { Order } from '../src/core/types';
 import { scanAllOrders, scanDay } from '../src/io/cassandra';
 import { addToTotals, readCountedSnapshot, replaceDailyRows } from '../src/io/sales-store';
-import type {
-  BackfillChunkResult,
-  ReconcileInput,
-  ReconcileResult,
-  TotalsDifference,
-} from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { readOrdersFile } from './input-file';
 

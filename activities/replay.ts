@@ -3,12 +3,11 @@
  * keyed by order ID, at a chosen pace. It heartbeats its position; a retried attempt resumes from the last
  * heartbeat. Rows that are not valid orders go to the dead-letter topic with their line, so nothing is lost.
  */
-import * as fs from 'node:fs';
-import { ApplicationFailure, activityInfo, heartbeat } from '@temporalio/activity';
+import { activityInfo, heartbeat } from '@temporalio/activity';
+import type { PublishOrdersInput, PublishOrdersResult, PublishProgress } from '../src/contract';
 import { encodeOrderMessage } from '../src/core/message';
 import { Pacer } from '../src/core/pacing';
 import { produceBatch } from '../src/io/kafka';
-import type { PublishOrdersInput, PublishOrdersResult, PublishProgress } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { readOrdersFile } from './input-file';
 
@@ -17,9 +16,6 @@ const HEARTBEAT_MS = 1000;
 export function replayActivities(deps: ActivityDeps) {
   return {
     async publishOrders(input: PublishOrdersInput): Promise<PublishOrdersResult> {
-      if (!fs.existsSync(input.file)) {
-        throw ApplicationFailure.nonRetryable(`orders file not found: ${input.file}`, 'InputFileError');
-      }
       await deps.topics();
       const producer = await deps.producer();
       const resumed = activityInfo().heartbeatDetails as PublishProgress | undefined;

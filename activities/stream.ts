@@ -5,6 +5,7 @@
  * transaction. A record a sink refuses is isolated and dead-lettered instead of blocking the records behind it.
  */
 import { heartbeat } from '@temporalio/activity';
+import type { FlushWindowInput, FlushWindowResult, Offsets, StreamStart } from '../src/contract';
 import {
   decodeRecords,
   type PartPlan,
@@ -16,7 +17,6 @@ import { deleteRawOrders, rawOrderRow, upsertRawOrders } from '../src/io/cassand
 import { earliestOffsets, highWatermarks, produceDeadLetters, readRange } from '../src/io/kafka';
 import { alreadyCounted, committedWindow, commitWindow, readCheckpoint } from '../src/io/sales-store';
 import { isMysqlDataError, SinkRejectedError } from '../src/io/sink-errors';
-import type { FlushWindowInput, FlushWindowResult, Offsets, StreamStart } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 
 /** Testing aid (SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS): pause between the Cassandra writes and the commit. */

@@ -10,7 +10,6 @@ import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
-  defineQuery,
   isCancellation,
   patched,
   proxyActivities,
@@ -19,17 +18,18 @@ import {
   upsertMemo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
+import {
+  type BackfillChunkResult,
+  type BackfillInput,
+  type BackfillProgress,
+  type BackfillResult,
+  backfillProgressQuery,
+  INPUT_FILE_ERROR,
+  INVALID_INPUT,
+  type ReconcileInput,
+  type ReconcileResult,
+} from '../src/contract';
 import { backfillRangeProblem, monthChunks } from '../src/core/days';
-import type {
-  BackfillChunkResult,
-  BackfillInput,
-  BackfillProgress,
-  BackfillResult,
-  ReconcileInput,
-  ReconcileResult,
-} from './types';
-
-export const backfillProgressQuery = defineQuery<BackfillProgress>('progress');
 
 const acts = proxyActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '2 hours',
@@ -41,7 +41,7 @@ const acts = proxyActivities<ReturnType<typeof activities.createActivities>>({
     // About three minutes of retries (a restarting database survives them); then the backfill fails with the
     // reason instead of retrying for ever, and scripts waiting on it get an answer.
     maximumAttempts: 10,
-    nonRetryableErrorTypes: ['InputFileError'],
+    nonRetryableErrorTypes: [INPUT_FILE_ERROR],
   },
 });
 
@@ -49,7 +49,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   // Checked here too, not only in our CLI: a range started from Temporal's CLI or UI must not make this
   // deterministic code loop without end (or schedule a million activities).
   const rangeProblem = backfillRangeProblem(input.from, input.to);
-  if (rangeProblem) throw ApplicationFailure.nonRetryable(rangeProblem, 'InvalidInput');
+  if (rangeProblem) throw ApplicationFailure.nonRetryable(rangeProblem, INVALID_INPUT);
   const chunks = monthChunks(input.from, input.to);
   const progress: BackfillProgress = {
     phase: 'running',

@@ -1,5 +1,8 @@
-/** Every workflow the worker registers. Deterministic orchestration only: all I/O lives in activities/. */
+/**
+ * Every workflow the worker registers. Deterministic orchestration only: all I/O lives in activities/. Their
+ * signals, queries and types are the contract in src/contract.ts.
+ */
 
-export { backfill, backfillProgressQuery, reconcile } from './backfill';
-export { replayOrders, replayStatusQuery } from './replay';
-export { pauseSignal, resumeSignal, salesStream, statusQuery, stopSignal } from './stream';
+export { backfill, reconcile } from './backfill';
+export { replayOrders } from './replay';
+export { salesStream } from './stream';

@@ -3,11 +3,15 @@
  * its position, so a retry after a worker crash resumes from the last heartbeat; the stream's order-ID ledger
  * makes any re-sent order a duplicate, never sales.
  */
-import { defineQuery, patched, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { PublishOrdersInput, PublishOrdersResult, ReplayStatus } from './types';
-
-export const replayStatusQuery = defineQuery<ReplayStatus>('status');
+import {
+  INPUT_FILE_ERROR,
+  type PublishOrdersInput,
+  type PublishOrdersResult,
+  type ReplayStatus,
+  replayStatusQuery,
+} from '../src/contract';
 
 const { publishOrders } = proxyActivities<ReturnType<typeof activities.createActivities>>({
   // A slow paced replay (the seed's 1 order/s) of a large file runs for hours; heartbeats prove it is alive.
@@ -16,7 +20,7 @@ const { publishOrders } = proxyActivities<ReturnType<typeof activities.createAct
   retry: {
     initialInterval: '1 second',
     maximumInterval: '30 seconds',
-    nonRetryableErrorTypes: ['InputFileError'],
+    nonRetryableErrorTypes: [INPUT_FILE_ERROR],
   },
 });
 

@@ -9,8 +9,6 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -18,13 +16,16 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { Offsets, SalesStreamInput, StreamState, StreamStatus } from './types';
-
-export const pauseSignal = defineSignal('pause');
-export const resumeSignal = defineSignal('resume');
-/** Flushes every window that is already due, then completes. */
-export const stopSignal = defineSignal('stop');
-export const statusQuery = defineQuery<StreamStatus>('status');
+import {
+  type Offsets,
+  pauseSignal,
+  resumeSignal,
+  type SalesStreamInput,
+  type StreamState,
+  type StreamStatus,
+  statusQuery,
+  stopSignal,
+} from '../src/contract';
 
 const { flushWindow, startStream } = proxyActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '10 minutes',

@@ -2,8 +2,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { BackfillInput, BackfillProgress, BackfillResult, ReconcileResult } from '../../workflows/types';
+import { backfill, reconcile } from '../../workflows/backfill';
 import { loadConfig } from '../config';
+import {
+  type BackfillInput,
+  type BackfillProgress,
+  type BackfillResult,
+  backfillProgressQuery,
+  kindSearchAttributes,
+  type ReconcileResult,
+} from '../contract';
 import { backfillRangeProblem } from '../core/days';
 import { backfillWorkflowId, reconcileWorkflowId } from '../ids';
 import { numberFlag, parse } from './args';
@@ -112,12 +120,12 @@ export async function runBackfill(args: string[]): Promise<number> {
     }
 
     const input: BackfillInput = { from, to, source, file, concurrency };
-    const { handle, started } = await startOrAttach(client, 'backfill', {
+    const { handle, started } = await startOrAttach(client, backfill, {
       taskQueue: config.taskQueue,
       workflowId,
       args: [input],
       memo: { range: `${from}..${to}`, source, file: input.file ?? null },
-      searchAttributes: { SalesflowKind: ['backfill'], SalesflowSource: [source] },
+      typedSearchAttributes: kindSearchAttributes('backfill', source),
       staticSummary: `backfill ${from}..${to} from ${source === 'csv' ? file : 'Cassandra'} into ${config.mysqlDatabase}.sales_daily`,
     });
     if (!started) throw alreadyRunning(`this backfill is already running: workflow ${workflowId}`);
@@ -135,9 +143,7 @@ export async function runBackfill(args: string[]): Promise<number> {
 /** A query answered by a worker, or null when none answers within a few seconds. */
 async function queryProgress(client: Client, handle: WorkflowHandle): Promise<BackfillProgress | null> {
   try {
-    return await client.connection.withDeadline(Date.now() + 5000, () =>
-      handle.query<BackfillProgress>('progress'),
-    );
+    return await client.connection.withDeadline(Date.now() + 5000, () => handle.query(backfillProgressQuery));
   } catch {
     return null;
   }
@@ -209,12 +215,12 @@ export async function waitBackfill(
 async function runReconcile(apply: boolean, json: boolean): Promise<number> {
   const config = loadConfig();
   return withClient(config, async (client) => {
-    const { handle, started } = await startOrAttach(client, 'reconcile', {
+    const { handle, started } = await startOrAttach(client, reconcile, {
       taskQueue: config.taskQueue,
       workflowId: reconcileWorkflowId(config),
       args: [{ apply }],
       memo: { apply },
-      searchAttributes: { SalesflowKind: ['reconcile'] },
+      typedSearchAttributes: kindSearchAttributes('reconcile'),
       staticSummary: `reconcile the running totals in ${config.mysqlDatabase}${apply ? ' and repair them' : ''}`,
     });
     if (!started) throw alreadyRunning(`a reconcile is already running: workflow ${handle.workflowId}`);

@@ -2,8 +2,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { PublishOrdersInput, PublishOrdersResult, PublishProgress } from '../../workflows/types';
+import { replayOrders } from '../../workflows/replay';
 import { type Config, loadConfig } from '../config';
+import {
+  kindSearchAttributes,
+  type PublishOrdersInput,
+  type PublishOrdersResult,
+  type PublishProgress,
+} from '../contract';
 import { replayWorkflowId } from '../ids';
 import { numberFlag, parse } from './args';
 import { alreadyRunning, EXIT, usageError } from './errors';
@@ -49,12 +55,12 @@ export async function replayInput(
 }
 
 export async function startReplay(client: Client, config: Config, input: PublishOrdersInput) {
-  return startOrAttach(client, 'replayOrders', {
+  return startOrAttach(client, replayOrders, {
     taskQueue: config.taskQueue,
     workflowId: replayWorkflowId(config),
     args: [input],
     memo: { file: input.file, rows: input.totalRows, pace: paceLabel(input) },
-    searchAttributes: { SalesflowKind: ['replay'] },
+    typedSearchAttributes: kindSearchAttributes('replay'),
     staticSummary: `replay ${path.basename(input.file)} → ${input.topic} (${paceLabel(input)})`,
   });
 }

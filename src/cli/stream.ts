@@ -1,7 +1,16 @@
 /** `salesflow worker`, `salesflow stream start|stop|pause|resume|status`. */
 import type { Client } from '@temporalio/client';
-import type { SalesStreamInput, StreamStatus } from '../../workflows/types';
+import { salesStream } from '../../workflows/stream';
 import { type Config, loadConfig } from '../config';
+import {
+  kindSearchAttributes,
+  pauseSignal,
+  resumeSignal,
+  type SalesStreamInput,
+  type StreamStatus,
+  statusQuery,
+  stopSignal,
+} from '../contract';
 import { streamWorkflowId } from '../ids';
 import { asksHelp, parse } from './args';
 import { alreadyRunning, EXIT, notFound, usageError } from './errors';
@@ -50,19 +59,19 @@ export function streamInput(config: Config): SalesStreamInput {
 /** Starts the stream workflow, or finds the running one. */
 export async function startStream(client: Client, config: Config) {
   const input = streamInput(config);
-  return startOrAttach(client, 'salesStream', {
+  return startOrAttach(client, salesStream, {
     taskQueue: config.taskQueue,
     workflowId: input.streamId,
     args: [input],
     memo: { topic: config.ordersTopic, windowSeconds: config.windowSeconds, consumer: config.consumerName },
-    searchAttributes: { SalesflowKind: ['stream'] },
+    typedSearchAttributes: kindSearchAttributes('stream'),
     staticSummary: `stream ${config.ordersTopic} → ${config.mysqlDatabase}, ${config.windowSeconds}-second windows`,
   });
 }
 
 export async function streamStatus(client: Client, config: Config): Promise<StreamStatus> {
   const handle = await existingHandle(client, streamWorkflowId(config), 'stream');
-  return handle.query<StreamStatus>('status');
+  return handle.query(statusQuery);
 }
 
 export async function runStream(args: string[]): Promise<number> {
@@ -94,7 +103,7 @@ export async function runStream(args: string[]): Promise<number> {
       case 'resume': {
         const handle = await existingHandle(client, id, 'stream');
         if (!(await isRunning(handle))) throw notFound(`no running stream workflow ${id}`);
-        await handle.signal(sub);
+        await handle.signal({ stop: stopSignal, pause: pauseSignal, resume: resumeSignal }[sub]);
         if (sub === 'stop' && p.values.wait) await handle.result();
         if (p.values.json) console.log(JSON.stringify({ workflowId: id, signal: sub }));
         else console.log(`stream ${sub}${sub === 'stop' && p.values.wait ? 'ped' : ' signalled'}: ${id}`);

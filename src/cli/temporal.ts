@@ -5,7 +5,9 @@ import {
   WorkflowExecutionAlreadyStartedError,
   type WorkflowHandle,
   WorkflowNotFoundError,
+  type WorkflowStartOptions,
 } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import type { Config } from '../config';
 import { notFound, unreachable } from './errors';
 
@@ -44,21 +46,21 @@ export async function isRunning(handle: WorkflowHandle): Promise<boolean> {
  * Starts a workflow unless one with the same ID is already running; returns its handle and whether it was
  * started now (false = the running one was reported instead of starting a twin).
  */
-export async function startOrAttach(
+export async function startOrAttach<W extends Workflow>(
   client: Client,
-  workflowType: string,
-  options: Parameters<Client['workflow']['start']>[1],
-): Promise<{ handle: WorkflowHandle; started: boolean }> {
+  workflow: W,
+  options: WorkflowStartOptions<W>,
+): Promise<{ handle: WorkflowHandle<W>; started: boolean }> {
   try {
-    const handle = await client.workflow.start(workflowType, {
+    const handle = await client.workflow.start(workflow, {
       ...options,
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    } as Parameters<Client['workflow']['start']>[1]);
+    });
     return { handle, started: true };
   } catch (e) {
     if (e instanceof WorkflowExecutionAlreadyStartedError) {
-      return { handle: client.workflow.getHandle(options.workflowId), started: false };
+      return { handle: client.workflow.getHandle<W>(options.workflowId), started: false };
     }
     throw e;
   }

@@ -4,8 +4,8 @@
  * Temporal, a missing workflow or one no worker answers are states the health panel shows.
  */
 import type { Client, Connection } from '@temporalio/client';
-import type { StreamStatus } from '../../workflows/types';
 import type { Config } from '../config';
+import { type StreamStatus, statusQuery } from '../contract';
 import { streamWorkflowId } from '../ids';
 
 export interface StreamHealth {
@@ -100,7 +100,7 @@ export function streamProbe(config: Config): StreamProbe {
       return { ...empty, status: 'unknown', detail: (e as Error).message };
     }
     try {
-      const s = await client.withDeadline(Date.now() + QUERY_MS, () => handle.query<StreamStatus>('status'));
+      const s = await client.withDeadline(Date.now() + QUERY_MS, () => handle.query(statusQuery));
       const health: StreamHealth = {
         workflowId,
         status: s.stopping ? 'stopping' : s.paused ? 'paused' : s.degraded ? 'degraded' : 'running',

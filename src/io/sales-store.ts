@@ -3,7 +3,7 @@
  * counters. Multi-row statements throughout: no per-order round trip.
  */
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { Offsets } from '../../workflows/types';
+import type { Offsets } from '../contract';
 import type { CustomerDim, SalesRow } from '../core/aggregate';
 import type { Customer } from '../core/types';
 import type { Pool } from './mysql';

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Config } from '../config';
 import { splitHostPort } from '../config';
+import { kindAttribute, sourceAttribute } from '../contract';
 import { runOk, which } from './proc';
 import type { ManagedService, Probe, StackContext } from './service';
 
@@ -15,8 +16,8 @@ const CLI_VERSION = 'v1.5.1';
 
 /** Custom search attributes the workflows set, so operators can filter in the Temporal UI. */
 export const SEARCH_ATTRIBUTES = {
-  SalesflowKind: 'Keyword',
-  SalesflowSource: 'Keyword',
+  [kindAttribute.name]: 'Keyword',
+  [sourceAttribute.name]: 'Keyword',
 } as const;
 
 export async function temporalBinary(ctx: StackContext): Promise<string> {

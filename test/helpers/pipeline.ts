@@ -11,9 +11,9 @@ import { replayInput, startReplay } from '../../src/cli/replay';
 import { startStream } from '../../src/cli/stream';
 import { connectClient } from '../../src/cli/temporal';
 import { REPO_ROOT } from '../../src/config';
+import type { PublishOrdersResult } from '../../src/contract';
 import { streamWorkflowId } from '../../src/ids';
 import { type RunningWorker, startWorker } from '../../workers/worker';
-import type { PublishOrdersResult } from '../../workflows/types';
 import { createTestEnv, type TestEnv } from './env';
 
 export const ORDERS_CSV = path.join(REPO_ROOT, 'data/orders.csv');

@@ -14,6 +14,7 @@ import { backfillWorkflowId } from '../../src/ids';
 import { connectCassandra, type RawOrderRow, upsertRawOrders } from '../../src/io/cassandra';
 import { createPool } from '../../src/io/mysql';
 import { type DailyRow, readDaily } from '../../src/io/sales-store';
+import { backfill } from '../../workflows/backfill';
 import { salesflow as runSalesflow } from '../helpers/cli';
 import { headCsv, type TestEnv } from '../helpers/env';
 import { CUSTOMERS_CSV, ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
@@ -361,7 +362,7 @@ describe('backfill and reconcile', () => {
   });
 
   it('refuses an unbounded range started behind the CLI, from the workflow itself', async () => {
-    const handle = await client.workflow.start('backfill', {
+    const handle = await client.workflow.start(backfill, {
       taskQueue: t.config.taskQueue,
       workflowId: `${backfillWorkflowId(t.config, '0001-01-01', '9999-12-31')}-direct`,
       args: [{ from: '0001-01-01', to: '9999-12-31', source: 'cassandra' }],

@@ -13,12 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStream } from '../../src/cli/stream';
 import { connectClient } from '../../src/cli/temporal';
 import { REPO_ROOT } from '../../src/config';
+import type { Offsets } from '../../src/contract';
 import { SOURCES } from '../../src/core/types';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server';
 import { streamWorkflowId } from '../../src/ids';
 import { createPool, type Pool } from '../../src/io/mysql';
 import { commitWindow, readTotals, replaceDailyRows } from '../../src/io/sales-store';
-import type { Offsets } from '../../workflows/types';
 import { salesflow } from '../helpers/cli';
 import { createTestEnv, type TestEnv } from '../helpers/env';
 

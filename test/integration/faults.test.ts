@@ -13,11 +13,11 @@ import { replayInput, replayProgress, startReplay } from '../../src/cli/replay';
 import { startStream } from '../../src/cli/stream';
 import { connectClient } from '../../src/cli/temporal';
 import { REPO_ROOT } from '../../src/config';
+import { statusQuery } from '../../src/contract';
 import { streamWorkflowId } from '../../src/ids';
 import { connectCassandra, countOrders } from '../../src/io/cassandra';
 import { createPool } from '../../src/io/mysql';
 import { countedOrderCount } from '../../src/io/sales-store';
-import type { StreamStatus } from '../../workflows/types';
 import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
 import { referenceTotals, relErr } from '../helpers/reference';
 
@@ -130,7 +130,7 @@ describe('exactly once through worker crashes', () => {
     expect(await countOrders(cassandra, t.config.cassandraKeyspace)).toBe(ORDERS);
     await cassandra.shutdown();
 
-    const status = await client.workflow.getHandle(streamWorkflowId(t.config)).query<StreamStatus>('status');
+    const status = await client.workflow.getHandle(streamWorkflowId(t.config)).query(statusQuery);
     expect(status.totals.orders).toBe(ORDERS);
     await kill9(c.child);
   }, 300_000);

@@ -8,8 +8,8 @@ import type { Client } from '@temporalio/client';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitCounted } from '../../src/cli/demo';
+import { statusQuery } from '../../src/contract';
 import { backfillWorkflowId, replayWorkflowId, streamWorkflowId } from '../../src/ids';
-import type { StreamStatus } from '../../workflows/types';
 import { launchBrowser, screenshotPath } from '../helpers/browser';
 import { run, salesflow as runSalesflow, temporalCli } from '../helpers/cli';
 import { headCsv, type TestEnv } from '../helpers/env';
@@ -133,7 +133,7 @@ describe('operators and scripts', () => {
     expect((await temporal(['workflow', 'signal', '--workflow-id', streamId, '--name', 'resume'])).code).toBe(
       0,
     );
-    const status = await client.workflow.getHandle(streamId).query<StreamStatus>('status');
+    const status = await client.workflow.getHandle(streamId).query(statusQuery);
     expect(status.paused).toBe(false);
 
     const describe = await temporal(['workflow', 'describe', '--workflow-id', streamId, '-o', 'json']);

@@ -12,6 +12,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryTotals } from '../../src/cli/data';
 import { waitCounted } from '../../src/cli/demo';
+import { statusQuery } from '../../src/contract';
 import { encodeOrderMessage } from '../../src/core/message';
 import type { Order } from '../../src/core/types';
 import { streamProbe } from '../../src/dashboard/stream-health';
@@ -26,7 +27,6 @@ import {
   readRange,
 } from '../../src/io/kafka';
 import { createPool, type Pool } from '../../src/io/mysql';
-import type { StreamStatus } from '../../workflows/types';
 import { salesflow } from '../helpers/cli';
 import { CUSTOMERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
 
@@ -267,7 +267,7 @@ describe('poison pills never stop or shrink the stream', () => {
 
   it('shows a stalled window as degraded, with the error and the lag against the log end, then recovers', async () => {
     const handle: WorkflowHandle = pipeline.client.workflow.getHandle(streamWorkflowId(pipeline.t.config));
-    const status = () => handle.query<StreamStatus>('status');
+    const status = () => handle.query(statusQuery);
     await pool.query('RENAME TABLE sales_windows TO sales_windows_away');
     try {
       await publish(valid(50));

@@ -3,7 +3,8 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayInput, startReplay } from '../../src/cli/replay';
 import { streamInput } from '../../src/cli/stream';
-import type { StreamState, StreamStatus } from '../../workflows/types';
+import { pauseSignal, resumeSignal, type StreamState, statusQuery, stopSignal } from '../../src/contract';
+import { salesStream } from '../../workflows/stream';
 import { sliceCsv, type TestEnv } from '../helpers/env';
 import { ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
 
@@ -33,7 +34,7 @@ describe('salesStream workflow', () => {
     await pipeline?.close();
   });
 
-  const status = () => handle.query<StreamStatus>('status');
+  const status = () => handle.query(statusQuery);
   async function replay(from: number, to: number) {
     const file = sliceCsv(ORDERS_CSV, path.join(t.tmpDir, `orders-${from}.csv`), from, to);
     const { handle: h } = await startReplay(
@@ -45,7 +46,7 @@ describe('salesStream workflow', () => {
   }
 
   it('answers status, continues as new with its state, pauses, resumes and stops after flushing', async () => {
-    handle = await client.workflow.start('salesStream', {
+    handle = await client.workflow.start(salesStream, {
       taskQueue: t.config.taskQueue,
       workflowId: streamInput(t.config).streamId,
       args: [{ ...streamInput(t.config), windowsPerRun: 3 }],
@@ -71,17 +72,17 @@ describe('salesStream workflow', () => {
     expect(next.s.runWindows).toBeLessThanOrEqual(3);
     expect(next.d.historyLength).toBeLessThan(200);
 
-    await handle.signal('pause');
+    await handle.signal(pauseSignal);
     const paused = await until('paused', status, (s) => s.phase === 'paused');
     expect(paused.paused).toBe(true);
     await replay(200, 300);
     await new Promise((r) => setTimeout(r, 3000)); // three windows' worth: nothing flushes while paused
     expect((await status()).totals.orders).toBe(200);
 
-    await handle.signal('resume');
+    await handle.signal(resumeSignal);
     await until('resumed and caught up', status, (s) => !s.paused && s.totals.orders === 300);
 
-    await handle.signal('stop');
+    await handle.signal(stopSignal);
     const final = (await handle.result()) as StreamState;
     expect(final.totals.orders).toBe(300);
     expect((await handle.describe()).status.name).toBe('COMPLETED');

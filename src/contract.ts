@@ -1,7 +1,39 @@
 /**
- * Plain data exchanged between workflows, activities and the CLI. Small on purpose: records never pass through
- * workflow history, only offsets, window numbers and counters.
+ * The Temporal contract: what workflows, activities, the CLI, the dashboard and the tests exchange. Signals,
+ * queries, search-attribute keys and failure types are defined once here and used as typed values everywhere
+ * (`handle.signal(pauseSignal)`, `handle.query(statusQuery)`), never as strings. The data is small on purpose:
+ * records never pass through workflow history, only offsets, window numbers and counters.
  */
+import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/** salesStream: stop after the windows already due; pause and resume between windows. */
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const stopSignal = defineSignal('stop');
+export const statusQuery = defineQuery<StreamStatus>('status');
+export const replayStatusQuery = defineQuery<ReplayStatus>('status');
+export const backfillProgressQuery = defineQuery<BackfillProgress>('progress');
+
+/** What a workflow is, for the Temporal UI's filter box (`SalesflowKind="backfill"`). */
+export const kindAttribute = defineSearchAttributeKey('SalesflowKind', SearchAttributeType.KEYWORD);
+/** Where a backfill reads from: cassandra or csv. */
+export const sourceAttribute = defineSearchAttributeKey('SalesflowSource', SearchAttributeType.KEYWORD);
+export type WorkflowKind = 'stream' | 'replay' | 'backfill' | 'reconcile';
+
+/** The typed search attributes a workflow of `kind` starts with. */
+export function kindSearchAttributes(
+  kind: WorkflowKind,
+  source?: BackfillInput['source'],
+): SearchAttributePair[] {
+  const pairs: SearchAttributePair[] = [{ key: kindAttribute, value: kind }];
+  if (source) pairs.push({ key: sourceAttribute, value: source });
+  return pairs;
+}
+
+/** Failure types no retry can fix: activities throw them non-retryable, workflows list them as such. */
+export const INPUT_FILE_ERROR = 'InputFileError';
+export const INVALID_INPUT = 'InvalidInput';
 
 /** Offsets per partition, as decimal strings (Kafka offsets are int64). */
 export type Offsets = Record<string, string>;
