@@ -143,7 +143,9 @@ describe('readOrdersCsv', () => {
       [false, 3],
       [true, 4],
     ]);
-    expect(!rows[0].ok && rows[0].reason).toMatch(/^a quoted cell joins lines 2-3 into no valid row \(invalid_timestamp/);
+    expect(!rows[0].ok && rows[0].reason).toMatch(
+      /^a quoted cell joins lines 2-3 into no valid row \(invalid_timestamp/,
+    );
     expect(!rows[0].ok && rows[0].raw).toBe('1,"2019-02-11');
   });
 
