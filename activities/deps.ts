@@ -6,7 +6,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from '../src/config';
 import type { CustomerDim } from '../src/core/aggregate';
 import { connectCassandra } from '../src/io/cassandra';
-import { connectProducer, createKafka, ensureTopics } from '../src/io/kafka';
+import { connectProducer, createKafka, ensureTopics, topicMaxMessageBytes } from '../src/io/kafka';
 import { createPool, type Pool } from '../src/io/mysql';
 import { customersVersion, loadCustomerDims } from '../src/io/sales-store';
 
@@ -16,6 +16,7 @@ export class ActivityDeps {
   private producerP?: Promise<Producer>;
   private cassandraP?: Promise<CassandraClient>;
   private topicsP?: Promise<void>;
+  private dlqMaxBytesP?: Promise<number>;
   private customers?: { version: string; dims: Map<number, CustomerDim> };
 
   constructor(readonly config: Config) {
@@ -46,6 +47,15 @@ export class ActivityDeps {
       throw e;
     });
     return this.topicsP;
+  }
+
+  /** The DLQ topic's max.message.bytes, asked once per process: what every dead letter must fit in. */
+  dlqMaxBytes(): Promise<number> {
+    this.dlqMaxBytesP ??= topicMaxMessageBytes(this.kafka, this.config.dlqTopic).catch((e) => {
+      this.dlqMaxBytesP = undefined;
+      throw e;
+    });
+    return this.dlqMaxBytesP;
   }
 
   /** The customers dimension, reloaded whenever `salesflow customers load` changed the table. */
