@@ -63,7 +63,8 @@ class LineBuffer {
   /** The file line number of lines[head]. */
   lineNo = 1;
   eof = false;
-  private carry = '';
+  /** The pieces of a line not yet ended. */
+  private carry: string[] = [];
   private first = true;
   private readonly decoder = new StringDecoder('utf8');
 
@@ -95,23 +96,31 @@ class LineBuffer {
       let text: string;
       if (next.done) {
         this.eof = true;
-        text = this.carry + this.decoder.end();
-        this.carry = '';
+        text = this.carry.join('') + this.decoder.end();
+        this.carry = [];
         if (text !== '') this.lines.push(text);
         break;
       }
       const chunk = next.value;
-      text = this.carry + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+      text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
       if (this.first && text.length) {
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
         this.first = false;
       }
-      let from = 0;
-      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+      // Only the new text is searched, and a long line's pieces are joined once: a multi-megabyte line costs
+      // its length, not its length times its chunks.
+      let nl = text.indexOf('\n');
+      if (nl === -1) {
+        if (text !== '') this.carry.push(text);
+        continue;
+      }
+      this.lines.push(this.carry.length ? this.carry.join('') + text.slice(0, nl) : text.slice(0, nl));
+      let from = nl + 1;
+      for (nl = text.indexOf('\n', from); nl !== -1; nl = text.indexOf('\n', from)) {
         this.lines.push(text.slice(from, nl));
         from = nl + 1;
       }
-      this.carry = text.slice(from);
+      this.carry = from < text.length ? [text.slice(from)] : [];
     }
   }
 }
