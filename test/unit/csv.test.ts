@@ -255,6 +255,23 @@ describe('readCustomersCsv', () => {
       'Latitude must be a number, got "north"',
     ]);
   });
+  it('checks every row against the customers table, reporting each at its line', async () => {
+    const rows = [
+      SEED_CUSTOMER.replace('Hudson Borer', 'N'.repeat(256)),
+      SEED_CUSTOMER.replace(',NE,', ',NEBRASKA-STATE1,'),
+      SEED_CUSTOMER.replace('Twitter', '=cmd|calc'),
+      SEED_CUSTOMER.replace(/^1,/, '2147483648,'),
+      SEED_CUSTOMER,
+    ];
+    const got = await collect(readCustomersCsv(stream([CUSTOMERS_HEADER, ...rows].join('\n'))));
+    expect(got.map((r) => (r.ok ? `ok ${r.line}` : `bad ${r.line}: ${r.reason.slice(0, 40)}`))).toEqual([
+      'bad 2: Name is 256 characters, more than the 25',
+      'bad 3: State must be a US state code (AL…), got',
+      'bad 4: Source must be one of Organic, Affiliate',
+      'bad 5: ID must be an integer from 1 to 21474836',
+      'ok 6',
+    ]);
+  });
 });
 
 describe('readProductsCsv', () => {
