@@ -49,7 +49,7 @@ export class ActivityDeps {
     return this.topicsP;
   }
 
-  /** The largest record batch the dead-letter topic accepts, asked once per process. */
+  /** The DLQ topic's max.message.bytes, asked once per process: what every dead letter must fit in. */
   dlqMaxBytes(): Promise<number> {
     this.dlqMaxBytesP ??= topicMaxMessageBytes(this.kafka, this.config.dlqTopic).catch((e) => {
       this.dlqMaxBytesP = undefined;

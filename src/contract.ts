@@ -147,9 +147,12 @@ export interface PublishProgress {
   /** Data rows consumed from the file (published or sent to the DLQ). */
   rows: number;
   published: number;
+  /** Rows refused (sent to the DLQ). */
   badRows: number;
   totalRows: number | null;
   lastOrderId: number | null;
+  /** The first bad rows' file lines and reasons (at most 20); absent in results of older workers. */
+  firstBadRows?: Array<{ line: number; reason: string }>;
 }
 
 export interface PublishOrdersResult extends PublishProgress {

@@ -12,18 +12,21 @@ import {
 } from '../contract';
 import { replayWorkflowId } from '../ids';
 import { numberFlag, parse } from './args';
-import { alreadyRunning, EXIT, usageError } from './errors';
+import { alreadyRunning, CliError, EXIT, usageError } from './errors';
 import { Progress, progressBar } from './output';
 import { startOrAttach, withClient } from './temporal';
 
-export const REPLAY_HELP = `Usage: salesflow replay [--file data/orders.csv] [--rate N | --speedup N | --max] [--wait] [--json]
+export const REPLAY_HELP = `Usage: salesflow replay [--file data/orders.csv] [--rate N | --speedup N | --max] [--wait [--accept-bad]] [--json]
 
 Publishes the orders in a CSV (the seed's orders.csv format) into the orders topic, through the replayOrders
 workflow. Pace: --rate N orders/s (default 1, like the seed's producer), --speedup N (the gaps between Created At
-values in file order, N times faster) or --max. --wait returns when every row is published, with a progress bar.
-Rows that are not valid orders go to the dead-letter topic with their line number.
+values in file order, N times faster) or --max. --wait returns when every row is published, with a progress bar,
+then prints the rows read, sent and dead-lettered. A row that is not a valid order (a malformed CSV row, an
+unclosed quote, a bad value) goes to the dead-letter topic with its file line and reason, and the rest of the
+file still goes; with --wait the first bad rows are listed and the exit code is 1 unless --accept-bad.
 
-Exit codes: 0 ok, 2 usage, 4 a replay is already running, 5 Temporal unreachable.`;
+Exit codes: 0 ok, 1 rows were refused (with --wait, unless --accept-bad), 2 usage, 4 a replay is already running,
+5 Temporal unreachable.`;
 
 /** Data rows in a CSV (lines after the header), counted in one streaming pass for the progress bar. */
 export async function countDataRows(file: string): Promise<number> {
@@ -98,11 +101,24 @@ export async function waitReplay(handle: WorkflowHandle, totalRows?: number): Pr
     if (p) progress.update(progressBar('replay', p.rows, p.totalRows ?? totalRows));
   }
   const r = (await result) as PublishOrdersResult;
-  progress.done(
-    `replay: ${r.published} orders published, ${r.badRows} bad rows to the DLQ, ${r.seconds.toFixed(1)} s` +
-      (r.resumedFrom ? ` (resumed from row ${r.resumedFrom})` : ''),
-  );
+  progress.done(replaySummary(r));
   return r;
+}
+
+/** The summary line: rows read, sent and dead-lettered. */
+export function replaySummary(r: PublishOrdersResult): string {
+  return (
+    `replay: ${r.rows} rows read, ${r.published} orders sent, ${r.badRows} bad rows dead-lettered, ` +
+    `${r.seconds.toFixed(1)} s${r.resumedFrom ? ` (resumed from row ${r.resumedFrom})` : ''}`
+  );
+}
+
+/** Each listed bad row on a line of its own (line number and reason), and how many more there were. */
+export function badRowLines(r: PublishOrdersResult): string[] {
+  const listed = r.firstBadRows ?? [];
+  const lines = listed.map((b) => `replay: line ${b.line}: ${b.reason}`);
+  if (r.badRows > listed.length) lines.push(`replay: … and ${r.badRows - listed.length} more bad rows`);
+  return lines;
 }
 
 export async function runReplay(args: string[]): Promise<number> {
@@ -113,6 +129,7 @@ export async function runReplay(args: string[]): Promise<number> {
     max: { type: 'boolean' },
     wait: { type: 'boolean' },
     json: { type: 'boolean' },
+    'accept-bad': { type: 'boolean' },
   });
   if (p.help) {
     console.log(REPLAY_HELP);
@@ -124,6 +141,7 @@ export async function runReplay(args: string[]): Promise<number> {
   if ([rate !== undefined, speedup !== undefined, max].filter(Boolean).length > 1) {
     throw usageError('choose one pace: --rate N, --speedup N or --max');
   }
+  if (p.values['accept-bad'] && !p.values.wait) throw usageError('--accept-bad goes with --wait');
   const config = loadConfig();
   const input = await replayInput(config, {
     file: String(p.values.file ?? 'data/orders.csv'),
@@ -143,6 +161,12 @@ export async function runReplay(args: string[]): Promise<number> {
     }
     const result = await waitReplay(handle, input.totalRows);
     if (p.values.json) console.log(JSON.stringify({ workflowId: handle.workflowId, ...result }));
+    else for (const line of badRowLines(result)) console.error(line);
+    if (result.badRows && !p.values['accept-bad'])
+      throw new CliError(
+        `${result.badRows} of ${result.rows} rows refused, sent to the dead-letter topic ${config.dlqTopic} ` +
+          '(--accept-bad exits 0 all the same)',
+      );
     return EXIT.ok;
   });
 }

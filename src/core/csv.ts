@@ -1,14 +1,23 @@
 /**
- * Streaming readers for the seed's CSV files (constant memory, csv-parse) and writers in the same format.
+ * Streaming readers for the seed's CSV files (constant memory) and writers in the same format.
  *
- * Quotes, commas and newlines inside quotes, apostrophes, empty cells, a UTF-8 BOM and CRLF line ends are all
- * handled. A wrong header throws a CsvFormatError naming the file, line and column. A bad row never throws:
- * it is yielded as `{ ok: false, line, reason, raw }` with its original text, so a replay can dead-letter it
- * and lose nothing.
+ * The reader is line-based with a small quote-aware tokenizer (RFC 4180): a quote opens a quoted cell only at the
+ * start of a cell, `""` inside quotes is a quote, a stray quote inside an unquoted cell (ab"c) stays text. Commas
+ * and line breaks inside quotes, apostrophes, empty cells, a UTF-8 BOM, CRLF line ends and blank lines are
+ * handled. A wrong header throws a CsvFormatError naming the file, line and column. A bad row never throws: it
+ * is yielded as `{ ok: false, line, reason, raw }` with its original text, so a replay can dead-letter it and lose
+ * nothing.
+ *
+ * A malformed row costs only itself. Following lines are joined only while a quoted cell is open, and at most
+ * MAX_RECORD_LINES lines / MAX_RECORD_CHARS characters; a record that spans lines but is not a valid row (its quote
+ * never closes, its columns or values are wrong) is reported once, at its first line with that line's text, and
+ * reading resumes at the next physical line. (A general-purpose parser would read an unclosed quote to the end of
+ * the file and silently take every later row with it.)
  */
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { type CsvError, parse } from 'csv-parse';
+import { StringDecoder } from 'node:string_decoder';
+import { customerProblem } from './customers';
 import { validateOrderFields } from './message';
 import {
   CUSTOMER_COLUMNS,
@@ -34,75 +43,235 @@ export type RowResult<T> =
   | ({ ok: true; line: number } & T)
   | { ok: false; line: number; reason: string; raw: string };
 
-/** What csv-parse yields with `info` and `raw` on. */
-type ParsedRecord = { record: string[]; info: { lines: number }; raw: string };
-type Skipped = { line: number; raw: string; error: string };
-type RawRecord = { line: number; raw: string; cells: string[] } | Skipped;
+/** The most physical lines one record may span (a quoted cell with line breaks in it). */
+export const MAX_RECORD_LINES = 64;
+/** The most characters a record spanning lines may hold before its open quote is taken as unclosed. */
+export const MAX_RECORD_CHARS = 1 << 20;
+/** Reasons quote the offending value; a row with a 2 MB cell must not make a 2 MB reason. */
+const MAX_REASON_CHARS = 300;
 
-/** The line a record starts on, from the line it ends on and its raw text (quoted cells may span lines). */
-function startLine(endLine: number, raw: string): number {
-  let newlines = 0;
-  for (let i = raw.indexOf('\n'); i !== -1; i = raw.indexOf('\n', i + 1)) newlines++;
-  return endLine - newlines;
-}
-
-const stripEol = (raw: string) => raw.replace(/\r?\n?$/, '');
+const QUOTE = 34;
+const COMMA = 44;
 
 /**
- * Records after a header that must equal `columns` exactly. Malformed records (say an unclosed quote) come back
- * as errors in line order instead of stopping the file.
+ * The physical lines of a stream, buffered so a record can look ahead and give lines back. Lines keep a trailing
+ * \r (CRLF files) so a quoted cell spanning lines keeps its own line ends.
  */
-async function* csvRecords(
+class LineBuffer {
+  private lines: string[] = [];
+  private head = 0;
+  /** The file line number of lines[head]. */
+  lineNo = 1;
+  eof = false;
+  /** The pieces of a line not yet ended. */
+  private carry: string[] = [];
+  private first = true;
+  private readonly decoder = new StringDecoder('utf8');
+
+  constructor(private readonly chunks: AsyncIterator<Buffer | string>) {}
+
+  get available(): number {
+    return this.lines.length - this.head;
+  }
+
+  /** The i-th buffered line after the head. */
+  at(i: number): string {
+    return this.lines[this.head + i];
+  }
+
+  drop(n: number): void {
+    this.head += n;
+    this.lineNo += n;
+  }
+
+  /** Reads at least one more line (or reaches the end of the stream). */
+  async fill(): Promise<void> {
+    if (this.head > 0) {
+      this.lines = this.lines.slice(this.head);
+      this.head = 0;
+    }
+    const before = this.lines.length;
+    while (!this.eof && this.lines.length === before) {
+      const next = await this.chunks.next();
+      let text: string;
+      if (next.done) {
+        this.eof = true;
+        text = this.carry.join('') + this.decoder.end();
+        this.carry = [];
+        if (text !== '') this.lines.push(text);
+        break;
+      }
+      const chunk = next.value;
+      text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+      if (this.first && text.length) {
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        this.first = false;
+      }
+      // Only the new text is searched, and a long line's pieces are joined once: a multi-megabyte line costs
+      // its length, not its length times its chunks.
+      let nl = text.indexOf('\n');
+      if (nl === -1) {
+        if (text !== '') this.carry.push(text);
+        continue;
+      }
+      this.lines.push(this.carry.length ? this.carry.join('') + text.slice(0, nl) : text.slice(0, nl));
+      let from = nl + 1;
+      for (nl = text.indexOf('\n', from); nl !== -1; nl = text.indexOf('\n', from)) {
+        this.lines.push(text.slice(from, nl));
+        from = nl + 1;
+      }
+      this.carry = from < text.length ? [text.slice(from)] : [];
+    }
+  }
+}
+
+const stripCr = (line: string) => (line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
+
+/** A record's cells and the lines it took, or why the record starting here cannot be read. */
+type Tokens = { cells: string[]; lines: number } | { error: string } | { more: true };
+
+/**
+ * Splits the record that starts at the buffer's head into cells. Asks for `more` when a quoted cell is still open
+ * at the last buffered line and the stream has more.
+ */
+function tokenize(buf: LineBuffer): Tokens {
+  const firstLine = stripCr(buf.at(0));
+  // Fast path: no quote, no quoted cells (every orders row of the seed).
+  if (firstLine.indexOf('"') === -1) return { cells: firstLine.split(','), lines: 1 };
+  const cells: string[] = [];
+  let cell = '';
+  let inQuote = false;
+  let chars = 0;
+  for (let k = 0; ; k++) {
+    if (k > 0) {
+      if (k >= MAX_RECORD_LINES || chars > MAX_RECORD_CHARS)
+        return {
+          error: `Quote Not Closed: the quoted cell opened on this line is still open after ${k} lines (${chars} characters)`,
+        };
+      if (k >= buf.available) {
+        if (!buf.eof) return { more: true };
+        return {
+          error: 'Quote Not Closed: the quoted cell opened on this line is still open at the end of the file',
+        };
+      }
+    }
+    const raw = buf.at(k);
+    const s = stripCr(raw);
+    chars += raw.length + 1;
+    let p = 0;
+    for (;;) {
+      if (!inQuote) {
+        if (s.charCodeAt(p) === QUOTE) {
+          inQuote = true;
+          p++;
+        } else {
+          const c = s.indexOf(',', p);
+          if (c === -1) {
+            cells.push(s.slice(p));
+            return { cells, lines: k + 1 };
+          }
+          cells.push(s.slice(p, c));
+          p = c + 1;
+          continue;
+        }
+      }
+      const q = s.indexOf('"', p);
+      if (q === -1) {
+        // The line ends inside quotes: the cell goes on, with this line's own line end.
+        cell += `${s.slice(p)}${raw.length === s.length ? '\n' : '\r\n'}`;
+        break;
+      }
+      cell += s.slice(p, q);
+      if (s.charCodeAt(q + 1) === QUOTE) {
+        cell += '"';
+        p = q + 2;
+        continue;
+      }
+      inQuote = false;
+      p = q + 1;
+      cells.push(cell);
+      cell = '';
+      if (p === s.length) return { cells, lines: k + 1 };
+      if (s.charCodeAt(p) !== COMMA)
+        return {
+          error: `Invalid Closing Quote: a quoted cell ends at a comma or the line end, found ${JSON.stringify(s[p])}`,
+        };
+      p++;
+      // A comma right before the line end leaves one more (empty) cell: the unquoted branch pushes it.
+    }
+  }
+}
+
+type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const clip = (s: string) => (s.length > MAX_REASON_CHARS ? `${s.slice(0, MAX_REASON_CHARS)}…` : s);
+
+/**
+ * Each data row after a header that must equal `columns` exactly, converted by `convert`, or the reason it could
+ * not be.
+ */
+async function* readRows<K extends string, T>(
   source: CsvSource,
   columns: readonly string[],
   name: string,
-): AsyncGenerator<RawRecord> {
+  key: K,
+  convert: (cells: string[]) => Checked<T>,
+): AsyncGenerator<RowResult<Record<K, T>>> {
   const input = typeof source === 'string' ? fs.createReadStream(source) : source;
-  const skipped: Skipped[] = [];
-  const parser = input.pipe(
-    parse({
-      bom: true,
-      info: true,
-      raw: true,
-      skip_empty_lines: true,
-      // An unclosed quote still reads to the end of the file (its text is kept for the report): csv-parse's
-      // max_record_size would bound that, but it silently drops everything after the oversized record.
-      // Column counts are checked per row below, so one short row is reported rather than fatal.
-      relax_column_count: true,
-      // A stray quote inside an unquoted cell (ab"c) is kept as text, as pandas does, not a parse error.
-      relax_quotes: true,
-      skip_records_with_error: true,
-      on_skip: (err: CsvError | undefined, raw: string | undefined) => {
-        const text = stripEol(raw ?? '');
-        const line = startLine(Number(err?.lines ?? 0), text);
-        skipped.push({ line, raw: text, error: err?.message ?? 'unreadable CSV record' });
-      },
-    }),
-  );
+  const chunks = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const buf = new LineBuffer(chunks);
   let sawHeader = false;
   try {
-    for await (const rec of parser as AsyncIterable<ParsedRecord>) {
-      const raw = stripEol(rec.raw);
-      const line = startLine(rec.info.lines, raw);
-      if (!sawHeader) {
-        // A record that failed before the first good one was the header itself.
-        if (skipped.length && skipped[0].line < line) throw headerError(name, columns, skipped[0].error);
-        checkHeader(name, columns, rec.record);
-        sawHeader = true;
+    for (;;) {
+      if (buf.available === 0) {
+        await buf.fill();
+        if (buf.available === 0) break;
+      }
+      if (stripCr(buf.at(0)) === '') {
+        buf.drop(1); // blank lines between records are skipped
         continue;
       }
-      while (skipped.length && skipped[0].line < line) yield skipped.shift()!;
-      yield { line, raw, cells: rec.record };
+      let t = tokenize(buf);
+      while ('more' in t) {
+        await buf.fill();
+        t = tokenize(buf);
+      }
+      const line = buf.lineNo;
+      if (!sawHeader) {
+        if ('error' in t) throw headerError(name, columns, t.error);
+        checkHeader(name, columns, t.cells);
+        sawHeader = true;
+        buf.drop(t.lines);
+        continue;
+      }
+      const firstRaw = stripCr(buf.at(0));
+      let reason: string;
+      if ('error' in t) reason = t.error;
+      else {
+        const r =
+          t.cells.length === columns.length
+            ? convert(t.cells)
+            : { ok: false as const, reason: `expected ${columns.length} columns, found ${t.cells.length}` };
+        if (r.ok) {
+          buf.drop(t.lines);
+          yield { ok: true, line, [key]: r.value } as RowResult<Record<K, T>>;
+          continue;
+        }
+        if (t.lines === 1) {
+          buf.drop(1);
+          yield { ok: false, line, reason: clip(r.reason), raw: firstRaw };
+          continue;
+        }
+        // The lines it joined may be rows of their own (a stray quote that happened to close further down).
+        reason = `a quoted cell joins lines ${line}-${line + t.lines - 1} into no valid row (${r.reason})`;
+      }
+      buf.drop(1);
+      yield { ok: false, line, reason: clip(reason), raw: firstRaw };
     }
-  } catch (e) {
-    if ((e as CsvError).code?.startsWith?.('CSV_'))
-      throw new CsvFormatError(`${name}: ${(e as Error).message}`);
-    throw e;
   } finally {
     if (typeof source === 'string') (input as fs.ReadStream).destroy();
   }
-  if (!sawHeader) throw headerError(name, columns, skipped[0]?.error ?? 'the file is empty');
-  yield* skipped;
+  if (!sawHeader) throw headerError(name, columns, 'the file is empty');
 }
 
 function headerError(name: string, columns: readonly string[], problem: string): CsvFormatError {
@@ -124,33 +293,6 @@ function cellValue(cell: string): string | number | null {
   const t = cell.trim();
   if (t === '') return null;
   return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) ? Number(t) : t;
-}
-
-type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-/** Each data row converted by `convert`, or the reason it could not be. */
-async function* readRows<K extends string, T>(
-  source: CsvSource,
-  columns: readonly string[],
-  name: string,
-  key: K,
-  convert: (cells: string[]) => Checked<T>,
-): AsyncGenerator<RowResult<Record<K, T>>> {
-  for await (const rec of csvRecords(source, columns, name)) {
-    const { line, raw } = rec;
-    if ('error' in rec) {
-      yield { ok: false, line, reason: rec.error, raw };
-      continue;
-    }
-    if (rec.cells.length !== columns.length) {
-      yield { ok: false, line, reason: `expected ${columns.length} columns, found ${rec.cells.length}`, raw };
-      continue;
-    }
-    const r = convert(rec.cells);
-    yield r.ok
-      ? ({ ok: true, line, [key]: r.value } as RowResult<Record<K, T>>)
-      : { ok: false, line, reason: r.reason, raw };
-  }
 }
 
 const labelOf = (source: CsvSource, fallback: string) => (typeof source === 'string' ? source : fallback);
@@ -210,7 +352,8 @@ export function readCustomersCsv(source: CsvSource, name = labelOf(source, 'cust
       state: state.trim(),
       zip: zip.trim(),
     };
-    return { ok: true, value: customer };
+    const problem = customerProblem(customer);
+    return problem ? { ok: false, reason: problem } : { ok: true, value: customer };
   });
 }
 

@@ -25,6 +25,7 @@ export interface Customer {
   /** null when the cell is empty. */
   latitude: number | null;
   longitude: number | null;
+  /** Read from the CSV (the seed has the column) and written back by the writers, but never stored. */
   password: string;
   source: string;
   state: string;

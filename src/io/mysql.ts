@@ -167,6 +167,15 @@ const ADDED_COLUMNS: Array<[string, string, string]> = [
   ['counted_orders', 'digest', 'CHAR(16) NULL'],
 ];
 
+/** Columns removed after a table first shipped: [table, column]. Dropped when present. */
+const DROPPED_COLUMNS: Array<[string, string]> = [
+  // Customer passwords are not kept: the pipeline never needs them, and a table that has none cannot leak them.
+  ['customers', 'password'],
+];
+
+/** MySQL's "Can't DROP …; check that column/key exists": another process's migration dropped it first. */
+const ER_CANT_DROP_FIELD_OR_KEY = 1091;
+
 /** Creates the database, the tables and the dashboard's read-only user. Safe to run any number of times. */
 export async function migrateMysql(
   config: Config,
@@ -191,6 +200,16 @@ export async function migrateMysql(
       );
       if (found.length === 0)
         await admin.query(`ALTER TABLE \`${table}\` ADD COLUMN \`${column}\` ${definition}`);
+    }
+    for (const [table, column] of DROPPED_COLUMNS) {
+      const [found] = await admin.query<RowDataPacket[]>(
+        'SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?',
+        [t.database, table, column],
+      );
+      if (found.length === 0) continue;
+      await admin.query(`ALTER TABLE \`${table}\` DROP COLUMN \`${column}\``).catch((e) => {
+        if ((e as { errno?: number }).errno !== ER_CANT_DROP_FIELD_OR_KEY) throw e;
+      });
     }
     try {
       for (const host of ['127.0.0.1', 'localhost', '%']) {

@@ -306,33 +306,47 @@ export async function dlqCounts(db: Pool): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((r) => [r.reason, Number(r.count)]));
 }
 
-/** Upserts customers in multi-row statements. */
+/**
+ * Upserts customers in multi-row statements inside ONE transaction: a file loads whole or not at all (the caller
+ * validates every row first; anything MySQL still refuses rolls the lot back). Passwords are never stored.
+ */
 export async function upsertCustomers(db: Pool, customers: Customer[]): Promise<void> {
-  for (const part of chunks(customers, 500)) {
-    await db.query(
-      `INSERT INTO customers (id, name, address, birth_date, city, created_at, email, latitude, longitude, password,
-         source, state, zip, loaded_at) VALUES ${placeholders(part.length, 14)}
-       ON DUPLICATE KEY UPDATE name = VALUES(name), address = VALUES(address), birth_date = VALUES(birth_date),
-         city = VALUES(city), created_at = VALUES(created_at), email = VALUES(email), latitude = VALUES(latitude),
-         longitude = VALUES(longitude), password = VALUES(password), source = VALUES(source), state = VALUES(state),
-         zip = VALUES(zip), loaded_at = VALUES(loaded_at)`,
-      part.flatMap((c) => [
-        c.id,
-        c.name,
-        c.address,
-        c.birthDate,
-        c.city,
-        c.createdAt,
-        c.email,
-        c.latitude,
-        c.longitude,
-        c.password,
-        c.source,
-        c.state,
-        c.zip,
-        new Date(),
-      ]),
-    );
+  if (customers.length === 0) return;
+  const conn = await db.getConnection();
+  try {
+    await conn.beginTransaction();
+    const loadedAt = new Date();
+    for (const part of chunks(customers, 500)) {
+      await conn.query(
+        `INSERT INTO customers (id, name, address, birth_date, city, created_at, email, latitude, longitude,
+           source, state, zip, loaded_at) VALUES ${placeholders(part.length, 13)}
+         ON DUPLICATE KEY UPDATE name = VALUES(name), address = VALUES(address), birth_date = VALUES(birth_date),
+           city = VALUES(city), created_at = VALUES(created_at), email = VALUES(email), latitude = VALUES(latitude),
+           longitude = VALUES(longitude), source = VALUES(source), state = VALUES(state), zip = VALUES(zip),
+           loaded_at = VALUES(loaded_at)`,
+        part.flatMap((c) => [
+          c.id,
+          c.name,
+          c.address,
+          c.birthDate,
+          c.city,
+          c.createdAt,
+          c.email,
+          c.latitude,
+          c.longitude,
+          c.source,
+          c.state,
+          c.zip,
+          loadedAt,
+        ]),
+      );
+    }
+    await conn.commit();
+  } catch (e) {
+    await conn.rollback().catch(() => undefined);
+    throw e;
+  } finally {
+    conn.release();
   }
 }
 

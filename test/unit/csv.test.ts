@@ -110,7 +110,7 @@ describe('readOrdersCsv', () => {
     expect(!bad.ok && bad.raw).toBe('3,2019-02-11T21:40:27.892+05:30,,14,2,37.6,2.07');
   });
 
-  it('keeps a stray quote as text and reports an unclosed quote with everything it swallowed', async () => {
+  it('keeps a stray quote as text; an unclosed quote costs only its own line', async () => {
     const text = [
       ORDERS_HEADER,
       SEED_ORDERS[0],
@@ -123,23 +123,30 @@ describe('readOrdersCsv', () => {
       [true, 2],
       [false, 3],
       [false, 4],
+      [true, 5],
     ]);
     const [, stray, unclosed] = rows;
     expect(!stray.ok && stray.reason).toBe('wrong_type: Product ID must be an integer, got "1\\"4"');
-    expect(!unclosed.ok && unclosed.reason).toMatch(/Quote Not Closed/);
-    // Nothing is lost: the unread rest of the file is in the rejected record's text.
-    expect(!unclosed.ok && unclosed.raw).toContain(SEED_ORDERS[1]);
+    expect(!unclosed.ok && unclosed.reason).toMatch(/^Quote Not Closed: .* end of the file$/);
+    // Its own text only: the row after it is read as a row of its own.
+    expect(!unclosed.ok && unclosed.raw).toBe('8,"2019-02-11T21:40:27.892+05:30,,14,2,37.6,2.07,39.7,1');
   });
 
-  it('reports a quoted cell spanning lines at the line it starts on', async () => {
+  it('reports a quoted cell spanning lines into no valid row at its first line, then reads the next line', async () => {
     const text = [ORDERS_HEADER, '1,"2019-02-11\nT21:40:27Z",,14,2,37.6,2.07,39.7,1', SEED_ORDERS[1]].join(
       '\n',
     );
     const rows = await collect(readOrdersCsv(stream(text)));
+    // Line 3 is tried as a row of its own (it could have been one, had line 2's quote been a typo).
     expect(rows.map((r) => [r.ok, r.line])).toEqual([
       [false, 2],
+      [false, 3],
       [true, 4],
     ]);
+    expect(!rows[0].ok && rows[0].reason).toMatch(
+      /^a quoted cell joins lines 2-3 into no valid row \(invalid_timestamp/,
+    );
+    expect(!rows[0].ok && rows[0].raw).toBe('1,"2019-02-11');
   });
 
   it('reads a file by path and names it in header errors', async () => {
@@ -246,6 +253,23 @@ describe('readCustomersCsv', () => {
       'Source is empty',
       'State is empty',
       'Latitude must be a number, got "north"',
+    ]);
+  });
+  it('checks every row against the customers table, reporting each at its line', async () => {
+    const rows = [
+      SEED_CUSTOMER.replace('Hudson Borer', 'N'.repeat(256)),
+      SEED_CUSTOMER.replace(',NE,', ',NEBRASKA-STATE1,'),
+      SEED_CUSTOMER.replace('Twitter', '=cmd|calc'),
+      SEED_CUSTOMER.replace(/^1,/, '2147483648,'),
+      SEED_CUSTOMER,
+    ];
+    const got = await collect(readCustomersCsv(stream([CUSTOMERS_HEADER, ...rows].join('\n'))));
+    expect(got.map((r) => (r.ok ? `ok ${r.line}` : `bad ${r.line}: ${r.reason.slice(0, 40)}`))).toEqual([
+      'bad 2: Name is 256 characters, more than the 25',
+      'bad 3: State must be a US state code (AL…), got',
+      'bad 4: Source must be one of Organic, Affiliate',
+      'bad 5: ID must be an integer from 1 to 21474836',
+      'ok 6',
     ]);
   });
 });
