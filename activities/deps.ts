@@ -1,77 +1,26 @@
 /**
- * The clients every activity shares inside one worker process: created on first use, closed on shutdown.
+ * What the activities need from the world, as an interface: the worker builds the real one
+ * (workers/clients.ts); a test can hand in its own. Activities reach every service through it, never by
+ * constructing clients themselves.
  */
 import type { Client as CassandraClient } from 'cassandra-driver';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from '../src/config';
 import type { CustomerDim } from '../src/core/aggregate';
-import { connectCassandra } from '../src/io/cassandra';
-import { connectProducer, createKafka, ensureTopics, topicMaxMessageBytes } from '../src/io/kafka';
-import { createPool, type Pool } from '../src/io/mysql';
-import { customersVersion, loadCustomerDims } from '../src/io/sales-store';
+import type { Pool } from '../src/io/mysql';
 
-export class ActivityDeps {
+export interface ActivityDeps {
+  readonly config: Config;
   readonly kafka: Kafka;
+  /** The pipeline's MySQL pool. */
   readonly pool: Pool;
-  private producerP?: Promise<Producer>;
-  private cassandraP?: Promise<CassandraClient>;
-  private topicsP?: Promise<void>;
-  private dlqMaxBytesP?: Promise<number>;
-  private customers?: { version: string; dims: Map<number, CustomerDim> };
-
-  constructor(readonly config: Config) {
-    this.kafka = createKafka(config);
-    this.pool = createPool(config, { connectionLimit: 8 });
-  }
-
-  producer(): Promise<Producer> {
-    this.producerP ??= connectProducer(this.kafka).catch((e) => {
-      this.producerP = undefined;
-      throw e;
-    });
-    return this.producerP;
-  }
-
-  cassandra(): Promise<CassandraClient> {
-    this.cassandraP ??= connectCassandra(this.config).catch((e) => {
-      this.cassandraP = undefined;
-      throw e;
-    });
-    return this.cassandraP;
-  }
-
-  /** Creates the orders and DLQ topics once per process (idempotent). */
-  topics(): Promise<void> {
-    this.topicsP ??= ensureTopics(this.kafka, this.config).catch((e) => {
-      this.topicsP = undefined;
-      throw e;
-    });
-    return this.topicsP;
-  }
-
-  /** The DLQ topic's max.message.bytes, asked once per process: what every dead letter must fit in. */
-  dlqMaxBytes(): Promise<number> {
-    this.dlqMaxBytesP ??= topicMaxMessageBytes(this.kafka, this.config.dlqTopic).catch((e) => {
-      this.dlqMaxBytesP = undefined;
-      throw e;
-    });
-    return this.dlqMaxBytesP;
-  }
-
-  /** The customers dimension, reloaded whenever `salesflow customers load` changed the table. */
-  async customerDims(): Promise<Map<number, CustomerDim>> {
-    const version = await customersVersion(this.pool);
-    if (this.customers?.version !== version) {
-      this.customers = { version, dims: await loadCustomerDims(this.pool) };
-    }
-    return this.customers.dims;
-  }
-
-  async close(): Promise<void> {
-    const producer = this.producerP && (await this.producerP.catch(() => undefined));
-    await producer?.disconnect().catch(() => undefined);
-    const cassandra = this.cassandraP && (await this.cassandraP.catch(() => undefined));
-    await cassandra?.shutdown().catch(() => undefined);
-    await this.pool.end().catch(() => undefined);
-  }
+  /** The idempotent producer, connected once. */
+  producer(): Promise<Producer>;
+  cassandra(): Promise<CassandraClient>;
+  /** Creates the orders and dead-letter topics once per process (idempotent). */
+  topics(): Promise<void>;
+  /** The dead-letter topic's max.message.bytes: what every dead letter must fit in. */
+  dlqMaxBytes(): Promise<number>;
+  /** Customer ID → (source, state), current as of the last `customers load`. */
+  customerDims(): Promise<Map<number, CustomerDim>>;
 }

@@ -1,15 +1,16 @@
 /** Every activity the worker registers, bound to one set of shared clients. Side effects only. */
 import { backfillActivities } from './backfill';
-import { ActivityDeps } from './deps';
+import type { ActivityDeps } from './deps';
 import { replayActivities } from './replay';
 import { streamActivities } from './stream';
 
-export { ActivityDeps };
+export type { ActivityDeps };
 
-export function createActivities(deps: ActivityDeps) {
-  return {
-    ...replayActivities(deps),
-    ...streamActivities(deps),
-    ...backfillActivities(deps),
-  };
-}
+export const createActivities = (deps: ActivityDeps) => ({
+  ...replayActivities(deps),
+  ...streamActivities(deps),
+  ...backfillActivities(deps),
+});
+
+/** The activities as the workflows see them (through proxyActivities). */
+export type Activities = ReturnType<typeof createActivities>;

@@ -113,6 +113,8 @@ export interface SalesStreamInput {
   graceMs?: number;
   /** Continue-as-new after this many windows (history stays bounded). */
   windowsPerRun?: number;
+  /** Pause between flush activities of a window that keeps failing (default 5 s). */
+  retryDelayMs?: number;
   state?: StreamState;
 }
 

@@ -4,8 +4,9 @@
  */
 import * as path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { ActivityDeps, createActivities } from '../activities';
+import { createActivities } from '../activities';
 import type { Config } from '../src/config';
+import { ServiceClients } from './clients';
 
 export interface RunningWorker {
   worker: Worker;
@@ -28,7 +29,7 @@ export async function startWorker(
     runtimeInstalled = true;
   }
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const deps = new ActivityDeps(config);
+  const deps = new ServiceClients(config);
   const worker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
@@ -36,6 +37,9 @@ export async function startWorker(
     workflowsPath: path.join(__dirname, '..', 'workflows'),
     activities: createActivities(deps),
     maxConcurrentActivityTaskExecutions: 8,
+    // A cancelled backfill learns it with its next heartbeat; the default throttle (80 % of the heartbeat
+    // timeout) would leave it running for up to 24 s.
+    maxHeartbeatThrottleInterval: '2 seconds',
   });
   const done = worker.run().finally(async () => {
     await deps.close();

@@ -17,7 +17,7 @@ import {
   setHandler,
   upsertMemo,
 } from '@temporalio/workflow';
-import type * as activities from '../activities';
+import type { Activities } from '../activities';
 import {
   type BackfillChunkResult,
   type BackfillInput,
@@ -31,7 +31,7 @@ import {
 } from '../src/contract';
 import { backfillRangeProblem, monthChunks } from '../src/core/days';
 
-const acts = proxyActivities<ReturnType<typeof activities.createActivities>>({
+const acts = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '30 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,

@@ -4,7 +4,7 @@
  * makes any re-sent order a duplicate, never sales.
  */
 import { patched, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
-import type * as activities from '../activities';
+import type { Activities } from '../activities';
 import {
   INPUT_FILE_ERROR,
   type PublishOrdersInput,
@@ -13,7 +13,7 @@ import {
   replayStatusQuery,
 } from '../src/contract';
 
-const { publishOrders } = proxyActivities<ReturnType<typeof activities.createActivities>>({
+const { publishOrders } = proxyActivities<Activities>({
   // A slow paced replay (the seed's 1 order/s) of a large file runs for hours; heartbeats prove it is alive.
   startToCloseTimeout: '7 days',
   heartbeatTimeout: '10 seconds',

@@ -15,7 +15,7 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import type * as activities from '../activities';
+import type { Activities } from '../activities';
 import {
   type Offsets,
   pauseSignal,
@@ -27,7 +27,7 @@ import {
   stopSignal,
 } from '../src/contract';
 
-const { flushWindow, startStream } = proxyActivities<ReturnType<typeof activities.createActivities>>({
+const { flushWindow, startStream } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '20 seconds',
   // A few quick attempts inside Temporal (a worker restarting, a leader moving); past them the workflow marks
@@ -40,7 +40,7 @@ const { flushWindow, startStream } = proxyActivities<ReturnType<typeof activitie
   },
 });
 
-const { logEnd } = proxyActivities<ReturnType<typeof activities.createActivities>>({
+const { logEnd } = proxyActivities<Activities>({
   startToCloseTimeout: '15 seconds',
   retry: { maximumAttempts: 1 },
 });
@@ -124,7 +124,7 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
           // Kafka itself may be what is down: keep the last known lag.
         }
         upsertMemo({ health: 'degraded', error: state.degraded.error, lagRecords: state.lagRecords });
-        if (await condition(() => stopping, DEGRADED_RETRY_MS)) return null;
+        if (await condition(() => stopping, input.retryDelayMs ?? DEGRADED_RETRY_MS)) return null;
         if (workflowInfo().continueAsNewSuggested)
           await continueAsNew<typeof salesStream>({ ...input, state });
         phase = 'flushing';
