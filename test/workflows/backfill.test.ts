@@ -109,7 +109,13 @@ describe('backfill with fake activities', () => {
       expect(String(err.cause?.cause?.message ?? err.cause?.message)).toMatch(/MySQL refused 2018-03-01/);
       expect((await handle.query(backfillProgressQuery)).phase).toBe('failed');
       // Every other month was running (concurrency 6) and was cancelled, not left behind.
-      expect(cancelled.sort()).toEqual(['2018-01-01', '2018-02-01', '2018-04-01', '2018-05-01', '2018-06-01']);
+      expect(cancelled.sort()).toEqual([
+        '2018-01-01',
+        '2018-02-01',
+        '2018-04-01',
+        '2018-05-01',
+        '2018-06-01',
+      ]);
     } finally {
       failing = null;
       hang = false;

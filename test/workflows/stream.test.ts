@@ -134,7 +134,12 @@ describe('salesStream with fake activities', () => {
     const status = () => handle.query(statusQuery);
     await until('flushing', status, (s) => s.windowsDone >= 2);
     failures = 3;
-    const degraded = await until('degraded', status, (s: StreamStatus) => s.phase === 'degraded');
+    // The lag is measured against the log end (the fake's 1000) as soon as the failure is known.
+    const degraded = await until(
+      'degraded, with its lag',
+      status,
+      (s: StreamStatus) => s.phase === 'degraded' && s.lagRecords > 0,
+    );
     expect(degraded.degraded).toMatchObject({
       error: expect.stringMatching(/Cassandra at 127\.0\.0\.1:9042/),
     });
