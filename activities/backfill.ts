@@ -4,28 +4,17 @@
  */
 
 import { activityInfo, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
-import type { BackfillChunkResult, ReconcileInput, ReconcileResult, TotalsDifference } from '../src/contract';
-import { aggregateBySourceState, joinOrders, type SalesRow } from '../src/core/aggregate';
+import type { BackfillChunkResult, ReconcileInput, ReconcileResult } from '../src/contract';
+import { aggregateBySourceState, joinOrders, SalesBySourceState } from '../src/core/aggregate';
 import { eachDay } from '../src/core/days';
+import { compareTotals } from '../src/core/reconcile';
 import { eventDay } from '../src/core/time';
 import type { Order } from '../src/core/types';
-import { scanAllOrders, scanDay } from '../src/io/cassandra';
-import { addToTotals, readCountedSnapshot, replaceDailyRows } from '../src/io/sales-store';
+import { orderOf, scanAllOrders, scanDay } from '../src/io/cassandra';
+import { replaceDailyRows } from '../src/io/store/daily';
+import { addToTotals, readCountedSnapshot } from '../src/io/store/totals';
 import type { ActivityDeps } from './deps';
 import { readOrdersFile } from './input-file';
-
-const FIELDS = ['orders', 'amount', 'subtotal', 'tax', 'discount', 'quantity'] as const;
-
-const zeroRow = (source: string, state: string): SalesRow => ({
-  source,
-  state,
-  orders: 0,
-  amount: 0,
-  subtotal: 0,
-  tax: 0,
-  discount: 0,
-  quantity: 0,
-});
 
 /** Raises Temporal's cancellation between days, so a cancelled backfill stops cleanly at a day boundary. */
 function checkCancelled(): void {
@@ -59,19 +48,8 @@ export function backfillActivities(deps: ActivityDeps) {
         if (day <= done.lastDay) continue;
         checkCancelled();
         const orders: Order[] = [];
-        for await (const row of scanDay(cassandra, deps.config.cassandraKeyspace, day)) {
-          orders.push({
-            id: row.orderId,
-            createdAt: row.createdAt,
-            discount: row.discount,
-            productId: row.productId,
-            quantity: row.quantity,
-            subtotal: row.subtotal,
-            tax: row.tax,
-            total: row.total,
-            userId: row.userId,
-          });
-        }
+        for await (const row of scanDay(cassandra, deps.config.cassandraKeyspace, day))
+          orders.push(orderOf(row));
         const r = await writeDay(day, orders);
         done.days += r.days;
         done.orders += r.orders;
@@ -123,23 +101,11 @@ export function backfillActivities(deps: ActivityDeps) {
       const { counted, totals: stream } = await readCountedSnapshot(deps.pool);
       const cassandra = await deps.cassandra();
       const dims = await deps.customerDims();
-      // Aggregated as the scan goes, in batches: memory stays flat however many raw orders there are.
-      const sums = new Map<string, SalesRow>();
+      // Aggregated as the scan goes: memory stays flat however many raw orders there are.
+      const rebuilt = new SalesBySourceState();
       let rawOrders = 0;
       let uncounted = 0;
       let unattributed = 0;
-      let batch: Order[] = [];
-      const fold = () => {
-        const { joined, unknown } = joinOrders(batch, dims);
-        unattributed += unknown.length;
-        for (const g of aggregateBySourceState(joined)) {
-          const k = `${g.source}|${g.state}`;
-          const acc = sums.get(k);
-          if (!acc) sums.set(k, { ...g });
-          else for (const f of FIELDS) acc[f] += g[f];
-        }
-        batch = [];
-      };
       for await (const row of scanAllOrders(cassandra, deps.config.cassandraKeyspace)) {
         rawOrders += 1;
         if (rawOrders % 10_000 === 0) heartbeat({ scanned: rawOrders });
@@ -147,49 +113,17 @@ export function backfillActivities(deps: ActivityDeps) {
           uncounted += 1;
           continue;
         }
-        batch.push({
-          id: row.orderId,
-          createdAt: row.createdAt,
-          discount: row.discount,
-          productId: row.productId,
-          quantity: row.quantity,
-          subtotal: row.subtotal,
-          tax: row.tax,
-          total: row.total,
-          userId: row.userId,
-        });
-        if (batch.length === 10_000) fold();
+        const customer = dims.get(row.userId);
+        if (customer) rebuilt.add({ order: orderOf(row), ...customer });
+        else unattributed += 1;
       }
-      fold();
-      const key = (r: { source: string; state: string }) => `${r.source}|${r.state}`;
-      const streamByKey = new Map(stream.map((r) => [key(r), r]));
-      const differences: TotalsDifference[] = [];
-      const deltas: SalesRow[] = [];
-      for (const k of new Set([...streamByKey.keys(), ...sums.keys()])) {
-        const [source, state] = k.split('|');
-        const s = streamByKey.get(k) ?? zeroRow(source, state);
-        const r = sums.get(k) ?? zeroRow(source, state);
-        const amountDiffers = Math.abs(s.amount - r.amount) > 1e-9 * Math.max(1, Math.abs(r.amount));
-        if (s.orders === r.orders && !amountDiffers) continue;
-        differences.push({
-          source,
-          state,
-          streamOrders: s.orders,
-          rawOrders: r.orders,
-          streamAmount: s.amount,
-          rawAmount: r.amount,
-        });
-        const delta = zeroRow(source, state);
-        for (const f of FIELDS) delta[f] = r[f] - s[f];
-        deltas.push(delta);
-      }
-      differences.sort((a, b) => a.source.localeCompare(b.source) || a.state.localeCompare(b.state));
+      const { differences, deltas } = compareTotals(stream, rebuilt.rows());
       if (input.apply) await addToTotals(deps.pool, deltas);
       return {
         rawOrders,
         uncounted,
         unattributed,
-        pairs: sums.size,
+        pairs: rebuilt.size,
         differences,
         applied: input.apply && differences.length > 0,
       };

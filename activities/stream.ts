@@ -15,8 +15,8 @@ import {
 } from '../src/core/flush-plan';
 import { deleteRawOrders, rawOrderRow, upsertRawOrders } from '../src/io/cassandra';
 import { earliestOffsets, highWatermarks, produceDeadLetters, readRange } from '../src/io/kafka';
-import { alreadyCounted, committedWindow, commitWindow, readCheckpoint } from '../src/io/sales-store';
 import { isMysqlDataError, SinkRejectedError } from '../src/io/sink-errors';
+import { alreadyCounted, committedWindow, commitWindow, readCheckpoint } from '../src/io/store/stream';
 import type { ActivityDeps } from './deps';
 
 /** Testing aid (SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS): pause between the Cassandra writes and the commit. */

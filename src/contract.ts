@@ -45,7 +45,8 @@ export interface FlushWindowInput {
   windowEndMs: number;
 }
 
-export interface FlushWindowResult {
+/** A committed window, as `stream_windows` keeps it. */
+export interface WindowStats {
   windowStartMs: number;
   windowEndMs: number;
   batchId: number;
@@ -63,11 +64,14 @@ export interface FlushWindowResult {
   offsetsAfter: Offsets;
   /** Records in the topic beyond offsetsAfter when the flush read it. */
   lagRecords: number;
+  flushMs: number;
+}
+
+export interface FlushWindowResult extends WindowStats {
   /** Timestamp of the first record beyond the window, if one was seen: the next window that has data. */
   nextRecordMs: number | null;
   /** Every record appended later has a timestamp at or after this: windows ending before it are empty. */
   emptyUntilMs: number;
-  flushMs: number;
   /** True when this window had already been committed (a retried or duplicate flush). */
   alreadyCommitted: boolean;
 }

@@ -10,7 +10,7 @@ import type { CustomerDim } from '../src/core/aggregate';
 import { connectCassandra } from '../src/io/cassandra';
 import { connectProducer, createKafka, ensureTopics, topicMaxMessageBytes } from '../src/io/kafka';
 import { createPool, type Pool } from '../src/io/mysql';
-import { customersVersion, loadCustomerDims } from '../src/io/sales-store';
+import { customersVersion, loadCustomerDims } from '../src/io/store/customers';
 
 export class ServiceClients implements ActivityDeps {
   readonly kafka: Kafka;

@@ -4,19 +4,22 @@ import * as readline from 'node:readline/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Config, loadConfig } from '../config';
+import type { SalesRow } from '../core/aggregate';
 import { CsvFormatError, readCustomersCsv } from '../core/csv';
 import type { Customer } from '../core/types';
 import { replayWorkflowId, streamWorkflowId } from '../ids';
 import { connectCassandra, truncateRawOrders } from '../io/cassandra';
 import { createKafka, ensureTopics } from '../io/kafka';
 import { createPool, mysqlTarget } from '../io/mysql';
-import { readTotals, resetPipelineTables, type TotalRow, upsertCustomers } from '../io/sales-store';
+import { upsertCustomers } from '../io/store/customers';
+import { resetPipelineTables } from '../io/store/stream';
+import { readTotals } from '../io/store/totals';
 import { asksHelp, parse } from './args';
 import { CliError, EXIT, unreachable, usageError } from './errors';
 import { money, printTable } from './output';
 import { withClient } from './temporal';
 
-export async function queryTotals(config: Config): Promise<TotalRow[]> {
+export async function queryTotals(config: Config): Promise<SalesRow[]> {
   const pool = createPool(config, { connectionLimit: 1 });
   try {
     return await readTotals(pool);
@@ -25,7 +28,7 @@ export async function queryTotals(config: Config): Promise<TotalRow[]> {
   }
 }
 
-export function printTotals(rows: TotalRow[]): void {
+export function printTotals(rows: SalesRow[]): void {
   const sorted = [...rows].sort((a, b) => a.source.localeCompare(b.source) || b.amount - a.amount);
   printTable(
     ['source', 'state', 'orders', 'amount'],

@@ -8,7 +8,7 @@ import { type Config, loadConfig, REPO_ROOT } from '../config';
 import { streamWorkflowId } from '../ids';
 import { createKafka, highWatermarks } from '../io/kafka';
 import { createPool } from '../io/mysql';
-import { readCheckpoint } from '../io/sales-store';
+import { readCheckpoint } from '../io/store/stream';
 import { parse } from './args';
 import { loadCustomers, printTotals, queryTotals } from './data';
 import { EXIT } from './errors';

@@ -127,6 +127,9 @@ class Groups<P extends string[]> {
   entries() {
     return this.map.values();
   }
+  get size(): number {
+    return this.map.size;
+  }
 }
 
 /** Code-unit order: the same on every machine, unlike localeCompare. */
@@ -140,11 +143,28 @@ export const compareByDaySourceState = (a: DailySalesRow, b: DailySalesRow) =>
 export const compareByAmountDesc = (a: SalesRow, b: SalesRow) =>
   b.amount - a.amount || compareBySourceState(a, b);
 
+/** Sales per (source, state) added up as orders arrive: memory grows with the groups, never the orders. */
+export class SalesBySourceState {
+  private readonly groups = new Groups<[string, string]>();
+  add({ order, source, state }: JoinedOrder): void {
+    this.groups.get(source, state).addOrder(order);
+  }
+  get size(): number {
+    return this.groups.size;
+  }
+  /** The groups so far, sorted by source then state. */
+  rows(): SalesRow[] {
+    return [...this.groups.entries()]
+      .map(({ parts, totals }) => totals.row(...parts))
+      .sort(compareBySourceState);
+  }
+}
+
 /** Sales per (source, state), sorted by source then state. */
 export function aggregateBySourceState(joined: Iterable<JoinedOrder>): SalesRow[] {
-  const groups = new Groups<[string, string]>();
-  for (const { order, source, state } of joined) groups.get(source, state).addOrder(order);
-  return [...groups.entries()].map(({ parts, totals }) => totals.row(...parts)).sort(compareBySourceState);
+  const sales = new SalesBySourceState();
+  for (const j of joined) sales.add(j);
+  return sales.rows();
 }
 
 /** Sales per (event day, source, state) for the backfill, sorted by day, source, state. */
@@ -162,29 +182,4 @@ export function mergeTotals(...parts: ReadonlyArray<Iterable<SalesRow>>): SalesR
   const groups = new Groups<[string, string]>();
   for (const rows of parts) for (const r of rows) groups.get(r.source, r.state).addRow(r);
   return [...groups.entries()].map(({ parts: p, totals }) => totals.row(...p)).sort(compareBySourceState);
-}
-
-const orderIdOf = (item: Order | { order: Order }) => ('order' in item ? item.order.id : item.id);
-
-/**
- * Splits orders (in offset order) into those to count and duplicates: an ID counted before, or seen earlier in
- * the same batch, is a duplicate, so redelivered or re-published orders count once. Accepts orders or items
- * carrying one as `.order`.
- */
-export function splitDuplicates<T extends Order | { order: Order }>(
-  items: Iterable<T>,
-  counted: ReadonlySet<number>,
-): { fresh: T[]; duplicates: T[] } {
-  const seen = new Set<number>();
-  const fresh: T[] = [];
-  const duplicates: T[] = [];
-  for (const item of items) {
-    const id = orderIdOf(item);
-    if (counted.has(id) || seen.has(id)) duplicates.push(item);
-    else {
-      seen.add(id);
-      fresh.push(item);
-    }
-  }
-  return { fresh, duplicates };
 }

@@ -10,10 +10,11 @@ import type { Client } from '@temporalio/client';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCustomers, queryTotals } from '../../src/cli/data';
+import type { DailySalesRow } from '../../src/core/aggregate';
 import { backfillWorkflowId } from '../../src/ids';
 import { connectCassandra, type RawOrderRow, upsertRawOrders } from '../../src/io/cassandra';
 import { createPool } from '../../src/io/mysql';
-import { type DailyRow, readDaily } from '../../src/io/sales-store';
+import { readDaily } from '../../src/io/store/daily';
 import { backfill } from '../../workflows/backfill';
 import { salesflow as runSalesflow } from '../helpers/cli';
 import { headCsv, type TestEnv } from '../helpers/env';
@@ -32,7 +33,7 @@ describe('backfill and reconcile', () => {
   const customersCsv = CUSTOMERS_CSV;
 
   const salesflow = (args: string[]) => runSalesflow(args, t.env);
-  const daily = async (from = FROM, to = TO): Promise<DailyRow[]> => {
+  const daily = async (from = FROM, to = TO): Promise<DailySalesRow[]> => {
     const pool = createPool(t.config, { connectionLimit: 1 });
     try {
       return await readDaily(pool, from, to);
@@ -40,7 +41,7 @@ describe('backfill and reconcile', () => {
       await pool.end();
     }
   };
-  const expectDailyEqualsCsv = (rows: DailyRow[], customers: string, from = FROM, to = TO) => {
+  const expectDailyEqualsCsv = (rows: DailySalesRow[], customers: string, from = FROM, to = TO) => {
     const expected = referenceDaily(ordersCsv, customers, from, to);
     expect(rows.length).toBe(expected.size);
     for (const row of rows) {

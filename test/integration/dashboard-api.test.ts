@@ -18,7 +18,9 @@ import { SOURCES } from '../../src/core/types';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server';
 import { streamWorkflowId } from '../../src/ids';
 import { createPool, type Pool } from '../../src/io/mysql';
-import { commitWindow, readTotals, replaceDailyRows } from '../../src/io/sales-store';
+import { replaceDailyRows } from '../../src/io/store/daily';
+import { commitWindow } from '../../src/io/store/stream';
+import { readTotals } from '../../src/io/store/totals';
 import { salesflow } from '../helpers/cli';
 import { createTestEnv, type TestEnv } from '../helpers/env';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../../src/core/types';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server';
 import { createPool } from '../../src/io/mysql';
-import { replaceDailyRows } from '../../src/io/sales-store';
+import { replaceDailyRows } from '../../src/io/store/daily';
 import { launchBrowser, screenshotPath } from '../helpers/browser';
 import { createTestEnv, headCsv, sliceCsv, type TestEnv } from '../helpers/env';
 import { CUSTOMERS_CSV, ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';

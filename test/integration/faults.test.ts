@@ -17,7 +17,7 @@ import { statusQuery } from '../../src/contract';
 import { streamWorkflowId } from '../../src/ids';
 import { connectCassandra, countOrders } from '../../src/io/cassandra';
 import { createPool } from '../../src/io/mysql';
-import { countedOrderCount } from '../../src/io/sales-store';
+import { countedOrderCount } from '../../src/io/store/stream';
 import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
 import { referenceTotals, relErr } from '../helpers/reference';
 

@@ -3,7 +3,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Customer } from '../../src/core/types';
 import { createPool, migrateMysql } from '../../src/io/mysql';
-import { loadCustomerDims, upsertCustomers } from '../../src/io/sales-store';
+import { loadCustomerDims, upsertCustomers } from '../../src/io/store/customers';
 import { createTestEnv, type TestEnv } from '../helpers/env';
 
 const tricky: Customer = {

@@ -13,7 +13,7 @@ import { streamWorkflowId } from '../../src/ids';
 import { connectCassandra, countOrders } from '../../src/io/cassandra';
 import { connectProducer, createKafka, produceBatch, readRange } from '../../src/io/kafka';
 import { createPool } from '../../src/io/mysql';
-import { dlqCounts } from '../../src/io/sales-store';
+import { dlqCounts } from '../../src/io/store/stream';
 import { headCsv, type TestEnv } from '../helpers/env';
 import { CUSTOMERS_CSV, ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
 import { referenceTotals, relErr } from '../helpers/reference';

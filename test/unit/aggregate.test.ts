@@ -8,11 +8,12 @@ import {
   type JoinedOrder,
   joinOrders,
   mergeTotals,
+  SalesBySourceState,
   type SalesRow,
   Sum,
-  splitDuplicates,
 } from '../../src/core/aggregate';
 import { Rng } from '../../src/core/generate';
+import { compareTotals } from '../../src/core/reconcile';
 import type { Order } from '../../src/core/types';
 
 function order(id: number, userId: number, total: number, extra: Partial<Order> = {}): Order {
@@ -98,6 +99,17 @@ function randomOrders(n: number, seed: number): Order[] {
     });
   });
 }
+
+const row = (source: string, state: string, orders: number, amount: number): SalesRow => ({
+  source,
+  state,
+  orders,
+  amount,
+  subtotal: amount,
+  tax: 0,
+  discount: 0,
+  quantity: orders,
+});
 
 describe('compensated sums', () => {
   it('recover what naive addition loses', () => {
@@ -225,17 +237,6 @@ describe('aggregateByDaySourceState', () => {
 });
 
 describe('mergeTotals', () => {
-  const row = (source: string, state: string, orders: number, amount: number): SalesRow => ({
-    source,
-    state,
-    orders,
-    amount,
-    subtotal: amount,
-    tax: 0,
-    discount: 0,
-    quantity: orders,
-  });
-
   it('adds running totals and a window per (source, state)', () => {
     const running = [row('Google', 'TX', 2, 10), row('Twitter', 'CA', 1, 5)];
     const window = [row('Twitter', 'CA', 3, 7.5), row('Affiliate', 'NY', 1, 1)];
@@ -264,28 +265,39 @@ describe('mergeTotals', () => {
   });
 });
 
-describe('splitDuplicates', () => {
-  it('drops IDs counted before and repeats within the batch, keeping the first in offset order', () => {
-    const items = [5, 6, 5, 7, 8, 6, 9].map((id, offset) => ({ order: order(id, 1, 1), offset }));
-    const { fresh, duplicates } = splitDuplicates(items, new Set([7]));
-    expect(fresh.map((f) => [f.order.id, f.offset])).toEqual([
-      [5, 0],
-      [6, 1],
-      [8, 4],
-      [9, 6],
-    ]);
-    expect(duplicates.map((d) => [d.order.id, d.offset])).toEqual([
-      [5, 2],
-      [7, 3],
-      [6, 5],
-    ]);
+describe('SalesBySourceState', () => {
+  it('adds up as orders arrive and equals the batch aggregation', () => {
+    const joined = [1, 2, 3, 4, 5].map((id) => ({
+      order: order(id, id, 0.1 * id),
+      source: id % 2 ? 'Google' : 'Twitter',
+      state: 'TX',
+    }));
+    const sales = new SalesBySourceState();
+    for (const j of joined) sales.add(j);
+    expect(sales.size).toBe(2);
+    expect(sales.rows()).toEqual(aggregateBySourceState(joined));
   });
+});
 
-  it('takes plain orders too, and never mutates the counted set', () => {
-    const counted = new Set([1]);
-    const { fresh, duplicates } = splitDuplicates([order(1, 1, 1), order(2, 1, 1), order(2, 1, 1)], counted);
-    expect(fresh.map((o) => o.id)).toEqual([2]);
-    expect(duplicates.map((o) => o.id)).toEqual([1, 2]);
-    expect([...counted]).toEqual([1]);
+describe('compareTotals', () => {
+  it('lists the pairs that differ, sorted, with the deltas that repair the streaming totals', () => {
+    const stream = [row('Google', 'TX', 3, 30), row('Twitter', 'NE', 1, 10), row('Affiliate', 'CA', 2, 5)];
+    const rebuilt = [
+      row('Google', 'TX', 3, 30 + 1e-12),
+      row('Twitter', 'NE', 2, 25),
+      row('Organic', 'AK', 1, 7),
+    ];
+    const { differences, deltas } = compareTotals(stream, rebuilt);
+    expect(differences.map((d) => [d.source, d.state, d.streamOrders, d.rawOrders])).toEqual([
+      ['Affiliate', 'CA', 2, 0],
+      ['Organic', 'AK', 0, 1],
+      ['Twitter', 'NE', 1, 2],
+    ]);
+    expect(deltas.map((d) => [d.source, d.state, d.orders, d.amount])).toEqual([
+      ['Affiliate', 'CA', -2, -5],
+      ['Organic', 'AK', 1, 7],
+      ['Twitter', 'NE', 1, 15],
+    ]);
+    expect(compareTotals(stream, stream)).toEqual({ differences: [], deltas: [] });
   });
 });
