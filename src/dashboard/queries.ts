@@ -1,47 +1,18 @@
 /** The dashboard's reads, all through the read-only MySQL user. Money is summed in SQL, rounded only on display. */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { SOURCES, type Source } from '../core/types';
-import type { Granularity } from './validate';
+import type {
+  Daily,
+  DailySales,
+  Granularity,
+  PipelineNumbers,
+  SourceStateSales,
+  StateSales,
+  Totals,
+  WindowSales,
+} from './api';
 
-export interface StateSales {
-  state: string;
-  orders: number;
-  amount: number;
-}
-
-export interface SourceStateSales extends StateSales {
-  source: string;
-}
-
-export interface Totals {
-  orders: number;
-  amount: number;
-  /** Every source, in the order of SOURCES, zero when it has no sales yet. */
-  bySource: Array<{ source: string; orders: number; amount: number }>;
-  /** Per (source, state), amount descending. */
-  rows: SourceStateSales[];
-}
-
-export interface WindowSales {
-  windowStart: string;
-  windowEnd: string;
-  records: number;
-  orders: number;
-  duplicates: number;
-  invalid: number;
-  amount: number;
-  flushMs: number;
-  flushedAt: string;
-  /** Amount per source in this window. */
-  bySource: Record<string, number>;
-}
-
-export interface DailySales {
-  day: string;
-  source: string;
-  orders: number;
-  amount: number;
-}
+export type { Daily, DailySales, PipelineNumbers, SourceStateSales, StateSales, Totals, WindowSales };
 
 const num = (v: unknown) => Number(v ?? 0);
 
@@ -121,15 +92,6 @@ const BUCKET: Record<Granularity, string> = {
   month: "DATE_FORMAT(day, '%Y-%m-01')",
 };
 
-export interface Daily {
-  /** The range answered: as asked, or the data's own first/last day for an open end (null: no daily rows). */
-  from: string | null;
-  to: string | null;
-  by: Granularity;
-  /** Per bucket and source, oldest first; `day` is the bucket's first day (never before `from`). */
-  rows: DailySales[];
-}
-
 /** Sales per day (or week, or month) and source from sales_daily (written by backfills). */
 export async function dailySales(
   db: Pool,
@@ -159,15 +121,6 @@ export async function dailySales(
       amount: num(r.amount),
     })),
   };
-}
-
-export interface PipelineNumbers {
-  countedOrders: number;
-  windows: number;
-  lastWindow: WindowSales | null;
-  /** Orders per second over the last few minutes of windows (by flush time), null before two windows. */
-  ordersPerSecond: number | null;
-  dlq: Record<string, number>;
 }
 
 export async function pipelineNumbers(db: Pool, streamId: string): Promise<PipelineNumbers> {

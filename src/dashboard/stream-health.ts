@@ -5,22 +5,12 @@
  */
 import type { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';
-import { type StreamStatus, statusQuery } from '../contract';
-import { streamWorkflowId } from '../ids';
+import type { StreamHealth } from './api';
 
-export interface StreamHealth {
-  workflowId: string;
-  /** running, paused, stopping, no worker, not found, unreachable, completed, terminated, ..., unknown */
-  status: string;
-  phase: StreamStatus['phase'] | null;
-  windowsDone: number | null;
-  /** Records in Kafka beyond the stream's checkpoint; null when the workflow could not be asked (see detail). */
-  lagRecords: number | null;
-  /** Why the numbers are missing, or what to do about it; for a degraded stream, the error it is stuck on. */
-  detail?: string;
-  /** Set while a window cannot be flushed: since when (ISO) and how many flush activities failed. */
-  degradedSince?: string;
-}
+export type { StreamHealth };
+
+import { statusQuery } from '../contract';
+import { streamWorkflowId } from '../ids';
 
 const CONNECT_MS = 2000;
 const DESCRIBE_MS = 2000;

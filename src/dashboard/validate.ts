@@ -4,6 +4,7 @@
  */
 import { daysBetween, isDate } from '../core/days';
 import { SOURCES, type Source } from '../core/types';
+import type { Granularity } from './api';
 
 export class BadRequest extends Error {
   readonly status = 400;
@@ -53,8 +54,8 @@ function parseDate(name: string, value: string): string {
 }
 
 /** How /api/daily groups days: each row's `day` is the first day of its day, week (Monday) or month. */
-export const GRANULARITIES = ['day', 'week', 'month'] as const;
-export type Granularity = (typeof GRANULARITIES)[number];
+export const GRANULARITIES: readonly Granularity[] = ['day', 'week', 'month'];
+export type { Granularity };
 
 export function parseGranularity(value: string | null): Granularity {
   if (value === null || value === '') return 'day';

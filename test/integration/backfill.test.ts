@@ -20,6 +20,7 @@ import { salesflow as runSalesflow } from '../helpers/cli';
 import { headCsv, type TestEnv } from '../helpers/env';
 import { CUSTOMERS_CSV, ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
 import { referenceDaily, referenceTotals, relErr } from '../helpers/reference';
+import { until } from '../helpers/until';
 
 const ORDERS = 3000;
 const FROM = '2016-01-01';
@@ -274,10 +275,10 @@ describe('backfill and reconcile', () => {
       expect(start.code, start.stderr).toBe(0);
       const handle = client.workflow.getHandle(workflowId);
       const attempt = async () => (await handle.describe()).raw.pendingActivities?.[0]?.attempt ?? 0;
-      await until(async () => (await attempt()) >= 2, 60_000);
+      await until('a second attempt', attempt, (n) => n >= 2);
       const finishedBefore = await computedAt(from, '2018-03-19');
       expect(finishedBefore.size).toBeGreaterThan(10);
-      await until(async () => (await attempt()) >= 3, 60_000); // a second attempt failed on the same day
+      await until('a third attempt', attempt, (n) => n >= 3); // a second attempt failed on the same day
       const pending = (await handle.describe()).raw.pendingActivities?.[0];
       expect(pending?.lastFailure?.message ?? '').toMatch(/NaN/);
       const fixedAt = Date.now();
@@ -373,14 +374,6 @@ describe('backfill and reconcile', () => {
     });
   });
 });
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** A valid raw order row as the stream writes it (user 1 exists in the default customers). */
 function rawOrder(orderId: number, createdAt: string): RawOrderRow {

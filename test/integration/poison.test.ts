@@ -29,6 +29,7 @@ import {
 import { createPool, type Pool } from '../../src/io/mysql';
 import { salesflow } from '../helpers/cli';
 import { CUSTOMERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
+import { until } from '../helpers/until';
 
 /** Customer ID → (source, state), read straight from the CSV: independent of the pipeline's loader. */
 const customers = new Map(
@@ -36,16 +37,6 @@ const customers = new Map(
     (c) => [Number(c.ID), { source: c.Source, state: c.State }],
   ),
 );
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('poison pills never stop or shrink the stream', () => {
   let pipeline: Pipeline;

@@ -7,16 +7,7 @@ import { pauseSignal, resumeSignal, type StreamState, statusQuery, stopSignal } 
 import { salesStream } from '../../workflows/stream';
 import { sliceCsv, type TestEnv } from '../helpers/env';
 import { ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { until } from '../helpers/until';
 
 describe('salesStream workflow', () => {
   let pipeline: Pipeline;

@@ -18,17 +18,8 @@ import {
   stopSignal,
 } from '../../src/contract';
 import { salesStream } from '../../workflows/stream';
+import { until } from '../helpers/until';
 import { createWorkflowEnv, fakeWorker } from '../helpers/workflow-env';
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A fake flush: 10 records a window, 8 counted worth 12.5 each, 1 duplicate, 1 dead letter. */
 function flushed(input: FlushWindowInput, n: number): FlushWindowResult {

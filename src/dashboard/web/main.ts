@@ -18,6 +18,7 @@ import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import statesTopo from 'us-atlas/states-albers-10m.json';
 import { SOURCES } from '../../core/types';
+import type { Daily, Granularity, Health, StateSales, Totals, WindowSales } from '../api';
 import { STATE_NAMES } from './states';
 
 echarts.use([
@@ -42,48 +43,6 @@ const COLORS: Record<string, string> = {
   Twitter: '#15aabf',
 };
 const NO_SALES = 'No orders counted yet — start a replay: npx salesflow replay';
-
-interface StateSales {
-  state: string;
-  orders: number;
-  amount: number;
-}
-interface Totals {
-  orders: number;
-  amount: number;
-  bySource: Array<{ source: string; orders: number; amount: number }>;
-  rows: Array<StateSales & { source: string }>;
-}
-interface WindowSales {
-  windowStart: string;
-  windowEnd: string;
-  orders: number;
-  amount: number;
-  records: number;
-  bySource: Record<string, number>;
-}
-interface Health {
-  countedOrders: number;
-  windows: number;
-  lastWindow: WindowSales | null;
-  ordersPerSecond: number | null;
-  dlq: Record<string, number>;
-  windowSeconds: number;
-  stream: {
-    workflowId: string;
-    status: string;
-    phase: string | null;
-    lagRecords: number | null;
-    detail?: string;
-  };
-}
-type Granularity = 'day' | 'week' | 'month';
-interface Daily {
-  from: string | null;
-  to: string | null;
-  by: Granularity;
-  rows: Array<{ day: string; source: string; orders: number; amount: number }>;
-}
 
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 const compactMoney = new Intl.NumberFormat('en-US', {
