@@ -1,14 +1,14 @@
 /**
- * A Temporal test environment for workflow tests with fake activities: no Kafka, MySQL or Cassandra, only an
- * ephemeral Temporal dev server of its own (the CLI binary `stack up` builds into the cache), gone at shutdown.
+ * A Temporal test environment for workflow tests with fake activities: no Kafka, MySQL or Cassandra, only
+ * Temporal's time-skipping test server (from Maven Central, cached; see src/stack/test-server.ts), gone at
+ * teardown. Timers take no wall-clock time: `env.sleep('1 minute')` runs a minute of windows at once.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { loadConfig, REPO_ROOT } from '../../src/config';
-import { kindAttribute, sourceAttribute } from '../../src/contract';
+import { ensureTestServer } from '../../src/stack/test-server';
 
 let runtime = false;
 
@@ -17,15 +17,15 @@ export async function createWorkflowEnv(): Promise<TestWorkflowEnvironment> {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtime = true;
   }
-  const binary = path.join(loadConfig().cacheDir, 'bin', 'temporal');
-  if (!fs.existsSync(binary))
-    throw new Error(`no Temporal CLI at ${binary}: run npx salesflow stack up once`);
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: binary },
-      ip: '127.0.0.1',
-      searchAttributes: [kindAttribute, sourceAttribute],
-    },
+  const config = loadConfig();
+  const script = await ensureTestServer({
+    config,
+    cacheDir: config.cacheDir,
+    stateDir: config.stateDir,
+    log: (m) => console.error(m),
+  });
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: script } },
   });
 }
 

@@ -1,6 +1,7 @@
 /**
- * salesStream with fake activities on an ephemeral Temporal server: the orchestration alone (windows in order,
- * status, pause/resume/stop, continue-as-new keeping state, degraded and recovered), in seconds, no stack.
+ * salesStream with fake activities on Temporal's time-skipping test server: the orchestration alone (windows in
+ * order, status, pause/resume/stop, continue-as-new keeping state, degraded and recovered), with real 15-second
+ * windows that take no wall-clock time (`env.sleep`), no stack.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -50,13 +51,14 @@ describe('salesStream with fake activities', () => {
   let running: Promise<void>;
   const flushes: FlushWindowInput[] = [];
   let failures = 0;
+  /** Where the fake stream's data begins: set by each test from the server's clock. */
+  let firstWindowStartMs = 0;
 
   beforeAll(async () => {
     env = await createWorkflowEnv();
     ({ worker, taskQueue } = await fakeWorker(env, {
       async startStream() {
-        // The stream's first record was 3 windows ago: it catches up, then follows the clock.
-        return { firstWindowStartMs: Math.floor(Date.now() / 1000) * 1000 - 3000, offsets: { 0: '0' } };
+        return { firstWindowStartMs, offsets: { 0: '0' } };
       },
       async flushWindow(input) {
         if (failures > 0) {
@@ -73,7 +75,7 @@ describe('salesStream with fake activities', () => {
       },
     }));
     running = worker.run();
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     worker?.shutdown();
@@ -81,78 +83,89 @@ describe('salesStream with fake activities', () => {
     await env?.teardown();
   });
 
-  const start = (id: string, extra: Partial<SalesStreamInput> = {}) =>
-    env.client.workflow.start(salesStream, {
+  /** A stream whose data began 3 windows (45 s) before the server's now. */
+  const start = async (id: string, extra: Partial<SalesStreamInput> = {}) => {
+    firstWindowStartMs = Math.floor((await env.currentTimeMs()) / 15_000) * 15_000 - 45_000;
+    flushes.length = 0;
+    return env.client.workflow.start(salesStream, {
       taskQueue,
       workflowId: id,
-      args: [{ streamId: id, topic: 'orders', windowSeconds: 1, graceMs: 100, ...extra }],
+      args: [{ streamId: id, topic: 'orders', windowSeconds: 15, ...extra }],
     });
+  };
+  /** Each window starts where the one before ended: none skipped, none twice. */
+  const expectContiguous = () => {
+    expect(flushes[0].windowStartMs).toBe(firstWindowStartMs);
+    for (let i = 1; i < flushes.length; i++)
+      expect(flushes[i].windowStartMs).toBe(flushes[i - 1].windowEndMs);
+  };
 
   it('flushes windows in order, adds them up, continues as new with its state, pauses, resumes, stops', async () => {
-    flushes.length = 0;
     const handle = await start('stream-basic', { windowsPerRun: 3 });
     const firstRun = (await handle.describe()).runId;
     const status = () => handle.query(statusQuery);
-    const after = await until(
-      'a continue-as-new',
-      async () => ({ s: await status(), d: await handle.describe() }),
-      ({ s, d }) => d.runId !== firstRun && s.windowsDone >= 5,
-    );
-    expect(after.s.runWindows).toBeLessThanOrEqual(3);
-    expect(after.s.totals.orders).toBe(8 * after.s.windowsDone);
-    expect(after.s.totals.amount).toBe(100 * after.s.windowsDone);
-    expect(after.s.offsets).toEqual({ 0: String(10 * after.s.windowsDone) });
-    // Each window starts where the one before ended: none skipped, none twice.
-    for (let i = 1; i < flushes.length; i++)
-      expect(flushes[i].windowStartMs).toBe(flushes[i - 1].windowEndMs);
+    await env.sleep('2 minutes');
+    const after = await until('windows of two minutes', status, (s) => s.windowsDone >= 3 + 8);
+    expect((await handle.describe()).runId).not.toBe(firstRun);
+    expect(after.runWindows).toBeLessThanOrEqual(3);
+    expect(after.totals).toEqual({
+      records: 10 * after.windowsDone,
+      orders: 8 * after.windowsDone,
+      duplicates: after.windowsDone,
+      invalid: after.windowsDone,
+      amount: 100 * after.windowsDone,
+    });
+    expect(after.offsets).toEqual({ 0: String(10 * after.windowsDone) });
+    expectContiguous();
 
     await handle.signal(pauseSignal);
     const paused = await until('paused', status, (s) => s.phase === 'paused');
-    await new Promise((r) => setTimeout(r, 2000));
+    await env.sleep('1 minute');
     expect((await status()).windowsDone).toBe(paused.windowsDone);
     await handle.signal(resumeSignal);
-    await until('flushing again', status, (s) => s.windowsDone > paused.windowsDone + 1);
+    await env.sleep('1 minute');
+    // The paused minute's windows are flushed too, in order, once resumed.
+    await until('caught up after the pause', status, (s) => s.windowsDone >= paused.windowsDone + 8);
 
     await handle.signal(stopSignal);
     const final = (await handle.result()) as StreamState;
     expect(final.totals.orders).toBe(8 * final.windowsDone);
     expect(final.windowsDone).toBe(flushes.length);
+    expectContiguous();
   }, 60_000);
 
   it('shows a window that keeps failing as degraded, with the error and the lag, then recovers', async () => {
-    flushes.length = 0;
-    const handle = await start('stream-degraded', { retryDelayMs: 300 });
+    const handle = await start('stream-degraded');
     const status = () => handle.query(statusQuery);
-    await until('flushing', status, (s) => s.windowsDone >= 2);
-    failures = 3;
-    // The lag is measured against the log end (the fake's 1000) as soon as the failure is known.
-    const degraded = await until(
-      'degraded, with its lag',
-      status,
-      (s: StreamStatus) => s.phase === 'degraded' && s.lagRecords > 0,
-    );
+    await until('caught up', status, (s) => s.windowsDone >= 3);
+    failures = 1_000_000;
+    await env.sleep('1 minute');
+    const degraded = await until('degraded', status, (s: StreamStatus) => s.phase === 'degraded');
     expect(degraded.degraded).toMatchObject({
       error: expect.stringMatching(/Cassandra at 127\.0\.0\.1:9042/),
     });
+    expect(degraded.degraded?.failures).toBeGreaterThan(1);
+    // Measured against the log end (the fake's 1000), not the last window's "lag 0".
     expect(degraded.lagRecords).toBe(1000 - Number(degraded.offsets['0']));
     expect((await handle.describe()).memo).toMatchObject({ health: 'degraded' });
+    failures = 0;
+    await env.sleep('1 minute');
     const healthy = await until(
       'recovered',
       status,
-      (s) => !s.degraded && s.windowsDone > degraded.windowsDone,
+      (s) => !s.degraded && s.windowsDone > degraded.windowsDone + 3,
     );
     expect(healthy.degraded).toBeNull();
     expect((await handle.describe()).memo).toMatchObject({ health: 'ok' });
-    // The failing window was retried, not skipped.
-    for (let i = 1; i < flushes.length; i++)
-      expect(flushes[i].windowStartMs).toBe(flushes[i - 1].windowEndMs);
+    expectContiguous(); // the failing window was retried, never skipped
     await handle.signal(stopSignal);
     await handle.result();
   }, 60_000);
 
   it('stops while degraded instead of waiting for a fix', async () => {
-    const handle = await start('stream-stop-degraded', { retryDelayMs: 60_000 });
+    const handle = await start('stream-stop-degraded');
     failures = 1_000_000;
+    await env.sleep('30 seconds');
     await until(
       'degraded',
       () => handle.query(statusQuery),
