@@ -134,9 +134,9 @@ export function normaliseExport(zip: Buffer): Array<{ name: string; text: string
       out = out
         .replace(/^(\s+chartId: )\d+$/gm, '$10')
         .replace(/^(\s*datasource: )\d+__(\w+)$/gm, '$10__$2')
-        .replace(/"datasource":\{"id":\d+,"type":"(\w+)"\}/g, '"datasource":{"id":0,"type":"$1"}')
-        .replace(/"datasource":"\d+__(\w+)"/g, '"datasource":"0__$1"')
-        .replace(/"(chart_id|slice_id|dashboardId)":\d+/g, '"$1":0');
+        .replace(/("datasource":\s*\{\s*"id":\s*)\d+/g, '$10')
+        .replace(/("datasource":\s*")\d+__/g, '$10__')
+        .replace(/("(?:chart_id|slice_id|dashboardId)":\s*)\d+/g, '$10');
       return { name: name.replace(/^((charts|dashboards)\/.+?)_\d+\.yaml$/, '$1.yaml'), text: out };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
