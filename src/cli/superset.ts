@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { type Config, loadConfig } from '../config';
 import { createPool, mysqlTarget } from '../io/mysql';
 import { DASHBOARD_SLUG, exportAssets, importAssets, SupersetApi } from '../superset/assets';
-import { ASSETS_DIR, ensureVenv, installedVenv, SUPERSET_VERSION } from '../superset/install';
+import { ASSETS_DIR, ensureVenv, SUPERSET_VERSION } from '../superset/install';
 import { ADMIN_USER, prepareState, startServer, stateOf } from '../superset/server';
 import { numberFlag, parse } from './args';
 import { CliError, EXIT, notFound, unreachable, usageError } from './errors';
@@ -116,7 +116,7 @@ export async function runSuperset(args: string[]): Promise<number> {
   const bound = await claimPort(port);
   const log = (line: string) => console.error(line);
   const started = Date.now();
-  const venv = installedVenv(config) ?? (await ensureVenv(config, log));
+  const venv = await ensureVenv(config, log);
   const { state, newPassword } = await prepareState(config, venv, log);
   // Shown once, as soon as it exists (a first run that fails later must not lose it); then only in the 0600 file.
   if (newPassword)

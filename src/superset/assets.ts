@@ -39,7 +39,9 @@ export class SupersetApi {
       body: JSON.stringify({ username, password, provider: 'db', refresh: false }),
     });
     if (!res.ok)
-      throw new Error(`Superset login as ${username} failed: HTTP ${res.status} ${await res.text()}`);
+      throw new Error(
+        `Superset login as ${username} failed: HTTP ${res.status} ${errorDetail(await res.text())}`,
+      );
     const token = ((await res.json()) as { access_token: string }).access_token;
     const csrfRes = await fetch(`${url}/api/v1/security/csrf_token/`, {
       headers: { authorization: `Bearer ${token}` },
@@ -68,7 +70,7 @@ export class SupersetApi {
     }
     const res = await fetch(`${this.url}${p}`, { method, headers, body: payload });
     if (!res.ok)
-      throw new Error(`Superset ${method} ${p}: HTTP ${res.status} ${(await res.text()).slice(0, 500)}`);
+      throw new Error(`Superset ${method} ${p}: HTTP ${res.status} ${errorDetail(await res.text())}`);
     return res;
   }
 
@@ -153,4 +155,16 @@ export async function exportAssets(api: SupersetApi, dir: string): Promise<strin
     fs.writeFileSync(target, f.text);
   }
   return files.map((f) => f.name);
+}
+
+/** Superset's reason in one line: its JSON message, or a pointer to its log for an HTML error page. */
+function errorDetail(body: string): string {
+  try {
+    const j = JSON.parse(body) as { message?: unknown; errors?: unknown };
+    return JSON.stringify(j.errors ?? j.message ?? j).slice(0, 400);
+  } catch {
+    return /^\s*</.test(body)
+      ? "(an error page: Superset's log has the traceback)"
+      : body.replace(/\s+/g, ' ').slice(0, 400);
+  }
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Config, REPO_ROOT } from '../config';
-import { run } from '../stack/proc';
+import { alive, run, sleep } from '../stack/proc';
 
 export const SUPERSET_VERSION = '4.1.4';
 /** Pure Python: no compiler or MySQL client headers needed, unlike mysqlclient. */
@@ -63,6 +63,34 @@ export async function ensureVenv(config: Config, log: (line: string) => void): P
   const ready = installedVenv(config);
   if (ready) return ready;
   const dir = venvDir(config);
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  // One installer at a time per cache (two first runs at once would pip into the same folder); the lock names
+  // its holder, so one left by a killed run is taken over.
+  const lock = `${dir}.lock`;
+  for (let waited = false; ; ) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = Number(fs.readFileSync(lock, 'utf8'));
+      if (!holder || !alive(holder)) {
+        fs.rmSync(lock, { force: true });
+        continue;
+      }
+      if (!waited) log(`superset: another run (pid ${holder}) is installing Superset; waiting for it`);
+      waited = true;
+      await sleep(2000);
+    }
+  }
+  try {
+    return installedVenv(config) ?? (await install(dir, log));
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+async function install(dir: string, log: (line: string) => void): Promise<Venv> {
   const python = await findPython();
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(dir), { recursive: true });
