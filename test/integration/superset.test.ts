@@ -42,6 +42,9 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Every `salesflow superset` this file starts, so afterAll stops even one that never became ready. */
+const children = new Set<ChildProcess>();
+
 /** Starts `salesflow superset` and resolves once it prints the dashboard URL (its "ready"). */
 function startSuperset(env: Record<string, string>, port: number): Promise<Started> {
   const child = spawn(
@@ -52,6 +55,7 @@ function startSuperset(env: Record<string, string>, port: number): Promise<Start
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  children.add(child);
   let stdout = '';
   let stderr = '';
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -118,6 +122,12 @@ describe('salesflow superset', () => {
   afterAll(async () => {
     await browser?.close();
     await stopSuperset(superset);
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+    }
     await pipeline?.close();
   });
 
