@@ -55,7 +55,7 @@ with open(os.path.join(_STATE, "secret-key")) as _f:
     SECRET_KEY = _f.read().strip()
 SQLALCHEMY_DATABASE_URI = "sqlite:///" + os.path.join(_STATE, "superset.db")
 DATA_DIR = _STATE
-# No usage pings to third parties, no example data.
+# No usage pings to third parties (and no example data: nothing here runs 'superset load-examples').
 SCARF_ANALYTICS = False
 # One process serves one analyst: in-memory rate limits are enough (and say so, instead of warning).
 RATELIMIT_STORAGE_URI = "memory://"

@@ -194,6 +194,15 @@ describe('salesflow superset', () => {
     expect(await page.getByText('No results were returned for this query').count()).toBe(0);
     await sleep(1000); // the charts' entry animation, for a readable screenshot
     await page.screenshot({ path: screenshotPath('superset-dashboard'), fullPage: true });
+    // The dashboard's 15 s auto-refresh: every chart asks for its data again, unprompted.
+    const refreshed = new Set<number>();
+    page.on('request', (req) => {
+      if (req.method() === 'POST' && req.url().includes('/api/v1/chart/data'))
+        refreshed.add((req.postDataJSON() as { form_data: { slice_id: number } }).form_data.slice_id);
+    });
+    const deadline = Date.now() + 45_000;
+    while (refreshed.size < 8 && Date.now() < deadline) await sleep(500);
+    expect(refreshed.size).toBe(8);
   });
 
   it('re-importing the assets twice updates in place: one dashboard, the same five charts', async () => {
