@@ -94,14 +94,12 @@ export async function prepareState(
   const env = supersetEnv(s);
   const marker = path.join(s.dir, 'initialised');
   const done = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : '';
-  const superset = async (args: string[]) => {
-    const r = await run(venv.superset, args, { env });
-    fs.appendFileSync(s.logFile, `$ superset ${args[0]} ${args[1] ?? ''}\n${r.stdout}${r.stderr}`);
+  const superset = async (args: string[], extraEnv: Record<string, string> = {}) => {
+    const r = await run(venv.superset, args, { env: { ...env, ...extraEnv } });
+    fs.appendFileSync(s.logFile, `$ superset ${args.join(' ')}\n${r.stdout}${r.stderr}`);
     if (r.code !== 0) {
       const last = (r.stderr || r.stdout).trim().split('\n').pop();
-      throw new Error(
-        `superset ${args.join(' ').replace(/--password \S+/, '--password ***')} failed: ${last} (log: ${s.logFile})`,
-      );
+      throw new Error(`superset ${args.join(' ')} failed: ${last} (log: ${s.logFile})`);
     }
   };
   if (done !== SUPERSET_VERSION) {
@@ -110,20 +108,23 @@ export async function prepareState(
   }
   const password = secretFile(s.passwordFile, () => randomBytes(12).toString('base64url'));
   if (!done) {
-    await superset([
-      'fab',
-      'create-admin',
-      '--username',
-      ADMIN_USER,
-      '--firstname',
-      'Sales',
-      '--lastname',
-      'Analyst',
-      '--email',
-      'admin@localhost',
-      '--password',
-      password.value,
-    ]);
+    // The password through the environment (click reads FLASK_<COMMAND>_<OPTION>), not the command line that
+    // any local user can read in the process list. An existing admin is left as it is (exit 0).
+    await superset(
+      [
+        'fab',
+        'create-admin',
+        '--username',
+        ADMIN_USER,
+        '--firstname',
+        'Sales',
+        '--lastname',
+        'Analyst',
+        '--email',
+        'admin@localhost',
+      ],
+      { FLASK_FAB_CREATE_ADMIN_PASSWORD: password.value },
+    );
   }
   if (done !== SUPERSET_VERSION) {
     await superset(['init']);
