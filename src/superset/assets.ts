@@ -139,7 +139,7 @@ export function normaliseExport(zip: Buffer): Array<{ name: string; text: string
         .replace(/("datasource":\s*\{\s*"id":\s*)\d+/g, '$10')
         .replace(/("datasource":\s*")\d+__/g, '$10__')
         .replace(/("(?:chart_id|slice_id|dashboardId)":\s*)\d+/g, '$10');
-      return { name: name.replace(/^((charts|dashboards)\/.+?)_\d+\.yaml$/, '$1.yaml'), text: out };
+      return { name: name.replace(/^((charts|dashboards)\/.+?)_\d+\.yaml$/, '$1.yaml'), text: unfold(out) };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -167,4 +167,23 @@ function errorDetail(body: string): string {
       ? "(an error page: Superset's log has the traceback)"
       : body.replace(/\s+/g, ' ').slice(0, 400);
   }
+}
+
+/**
+ * query_context on one line. Superset's YAML writer folds this long single-quoted JSON string at 80 columns,
+ * where the break falls depends on the width of the instance's IDs, so the same chart would re-wrap from one
+ * Superset to another. Unfolded (a break plus indentation is one space in a single-quoted scalar, and the writer
+ * only breaks at a single space), it reads back as the same string and diffs stay about content.
+ */
+export function unfold(yaml: string): string {
+  const start = yaml.search(/^query_context: '/m);
+  if (start < 0) return yaml;
+  let i = yaml.indexOf("'", start) + 1;
+  for (; i < yaml.length; i++) {
+    if (yaml[i] !== "'") continue;
+    if (yaml[i + 1] === "'")
+      i++; // an escaped quote
+    else break;
+  }
+  return yaml.slice(0, start) + yaml.slice(start, i).replace(/\n[ \t]+/g, ' ') + yaml.slice(i);
 }
