@@ -90,6 +90,13 @@ const COMMANDS: Record<string, Command> = {
       (m) => m.runDashboard,
     ),
   },
+  superset: {
+    summary: 'Apache Superset with the "Online sales" dashboard on our MySQL (127.0.0.1:8088); --export DIR',
+    run: lazy(
+      () => import('./superset'),
+      (m) => m.runSuperset,
+    ),
+  },
   bench: {
     summary: 'measure latency, end-to-end orders/s and worker memory on the running stack',
     run: lazy(
