@@ -4,7 +4,7 @@
  * orders to Cassandra (idempotent upserts), dead-letters bad input, then commits everything in ONE MySQL
  * transaction. A record a sink refuses is isolated and dead-lettered instead of blocking the records behind it.
  */
-import { heartbeat } from '@temporalio/activity';
+import { CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 import type { FlushWindowInput, FlushWindowResult, Offsets, StreamStart } from '../src/contract';
 import {
   decodeRecords,
@@ -89,10 +89,12 @@ export function streamActivities(deps: ActivityDeps) {
       // Records a sink refused, found while isolating them: dead-lettered when their part is planned again.
       const refused = new Map<string, string>();
       let budget = deps.config.flushPartRecords;
+      // Until it closes, the window is consumed live: what has arrived is committed every commitIntervalMs.
+      const closeAtMs = input.closeAtMs ?? 0;
       for (let parts = 1; ; parts++) {
         let part: Awaited<ReturnType<typeof flushPart>>;
         try {
-          part = await flushPart(deps, input, budget, refused);
+          part = await flushPart(deps, input, closeAtMs, budget, refused);
         } catch (e) {
           if (e instanceof RecordsRefusedError) {
             for (const [position, error] of e.refused) refused.set(position, error);
@@ -112,15 +114,23 @@ export function streamActivities(deps: ActivityDeps) {
           continue;
         }
         heartbeat({ parts, complete: part.complete });
-        if (!part.complete) continue;
-        const window = (await committedWindow(deps.pool, input.streamId, input.windowStartMs))!;
-        return {
-          ...window,
-          nextRecordMs: part.nextRecordMs,
-          // Anything appended after the read gets a later broker timestamp (1 s margin for clock skew).
-          emptyUntilMs: part.readAt - 1000,
-          alreadyCommitted: false,
-        };
+        if (part.complete) {
+          const window = (await committedWindow(deps.pool, input.streamId, input.windowStartMs))!;
+          return {
+            ...window,
+            nextRecordMs: part.nextRecordMs,
+            // Anything appended after the read gets a later broker timestamp (1 s margin for clock skew).
+            emptyUntilMs: part.readAt - 1000,
+            alreadyCommitted: false,
+          };
+        }
+        // A pause or stop cancels an open window between parts; what was committed stays.
+        if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('window interrupted');
+        // Caught up with an open window: wait for more (or for its close), waking if Temporal cancels us.
+        if (part.caughtUp)
+          await Context.current().sleep(
+            Math.max(0, Math.min(deps.config.commitIntervalMs, closeAtMs - Date.now())),
+          );
       }
     },
 
@@ -204,16 +214,23 @@ async function writeRawOrders(deps: ActivityDeps, plan: PartPlan): Promise<void>
 
 /**
  * One bounded part of a window: read, plan, write raw orders to Cassandra, dead-letter bad input, commit in one
- * transaction. At most `budget` records; `refused` holds the positions a sink refused on an earlier try.
+ * transaction. At most `budget` records; `refused` holds the positions a sink refused on an earlier try. In an
+ * open window (before closeAtMs) a part is what has arrived since the last commit.
  */
 async function flushPart(
   deps: ActivityDeps,
   input: FlushWindowInput,
+  closeAtMs: number,
   budget: number,
   refused: Map<string, string>,
 ) {
   const started = Date.now();
   const read = await readPart(deps, input, budget);
+  // The window is complete once its records are read (to its end, or to the log's end) after it closed: a record
+  // appended later has a later broker timestamp, past the window. Before that, a part is a live increment.
+  const complete = read.complete && read.readAt >= closeAtMs;
+  const result = { complete, caughtUp: read.complete, nextRecordMs: read.nextRecordMs, readAt: read.readAt };
+  if (!complete && read.records.length === 0) return result; // nothing new in the open window
   const { decoded, orderIds } = decodeRecords(read.records);
   const countedBefore = await alreadyCounted(deps.pool, orderIds);
   const plan = planPart(decoded, countedBefore, await deps.customerDims(), refused);
@@ -282,12 +299,12 @@ async function flushPart(
       offsetsAfter: read.offsetsAfter,
       lagRecords: read.lagRecords,
       flushMs: Date.now() - started,
-      complete: read.complete,
+      complete,
     });
   } catch (e) {
     if (isMysqlDataError(e) && read.records.length)
       throw new PartRefusedError(read.records, new SinkRejectedError('mysql', (e as Error).message));
     throw e;
   }
-  return { complete: read.complete, nextRecordMs: read.nextRecordMs, readAt: read.readAt };
+  return result;
 }

@@ -43,6 +43,11 @@ export interface FlushWindowInput {
   topic: string;
   windowStartMs: number;
   windowEndMs: number;
+  /**
+   * When the window counts as closed (epoch ms, its end plus a grace for clock skew). Until then the activity
+   * consumes the open window, committing what has arrived every COMMIT_INTERVAL_MS; absent: already closed.
+   */
+  closeAtMs?: number;
 }
 
 /** A committed window, as `stream_windows` keeps it. */

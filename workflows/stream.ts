@@ -1,12 +1,16 @@
 /**
  * salesStream: the long-running consume-aggregate workflow. For each tumbling window of `windowSeconds` on the
- * Kafka record timestamp it runs flushWindow for the window just closed, then sleeps to the next boundary.
- * The MySQL transaction inside flushWindow is the commit point; this workflow only holds window numbers,
- * offsets and counters, and continues as new long before its history grows.
+ * Kafka record timestamp it runs one flushWindow activity, from the moment the window opens until it closes:
+ * the activity counts what arrives while the window is open (a commit every COMMIT_INTERVAL_MS), and completes
+ * the window once it has closed. Operators see one unit of work per window. The MySQL transaction inside
+ * flushWindow is the commit point; this workflow only holds window numbers, offsets and counters, and continues
+ * as new long before its history grows.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
@@ -29,6 +33,8 @@ import {
 
 const { flushWindow, startStream } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
+  // A pause or stop cancels the window being consumed; wait for the activity to stop before going on.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   heartbeatTimeout: '20 seconds',
   // A few quick attempts inside Temporal (a worker restarting, a leader moving); past them the workflow marks
   // the stream degraded with the error, and keeps trying the same window (see flushWithRetries).
@@ -64,21 +70,25 @@ export function initialStreamState(): StreamState {
 
 export async function salesStream(input: SalesStreamInput): Promise<StreamState> {
   const windowMs = input.windowSeconds * 1000;
-  const graceMs = input.graceMs ?? 1000;
+  const graceMs = input.graceMs ?? 500;
   const windowsPerRun = input.windowsPerRun ?? 500;
   const state: StreamState = input.state ?? initialStreamState();
   let stopping = false;
   let runWindows = 0;
   let phase: StreamStatus['phase'] = 'starting';
+  /** The window being consumed, while its activity runs: pause and stop cancel it rather than wait for its close. */
+  let live: { scope: CancellationScope; closeAtMs: number } | null = null;
 
   setHandler(pauseSignal, () => {
     state.paused = true;
+    live?.scope.cancel(); // its committed parts stay; the same window resumes from the checkpoint
   });
   setHandler(resumeSignal, () => {
     state.paused = false;
   });
   setHandler(stopSignal, () => {
     stopping = true;
+    if (live && Date.now() < live.closeAtMs) live.scope.cancel(); // a closed window is finished first
   });
   setHandler(statusQuery, () => ({
     ...state,
@@ -86,7 +96,8 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
     topic: input.topic,
     windowSeconds: input.windowSeconds,
     stopping,
-    phase: state.paused && !stopping ? 'paused' : phase,
+    // Paused once the window being consumed has stopped (its activity acknowledges the cancel within seconds).
+    phase: state.paused && !stopping && !live ? 'paused' : phase,
     runWindows,
   }));
 
@@ -95,22 +106,34 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
    * order, so there is no skipping it. After each failed activity (a few attempts) the stream is `degraded`
    * with the error, its lag measured against the log end, in the status query and the memo. A record that
    * can never be stored does not end up here (the flush dead-letters it); a service that is down does.
-   * Resolves null when a stop arrives meanwhile.
+   * Resolves null when a pause or stop interrupts it.
    */
   async function flushWithRetries(windowStartMs: number, windowEndMs: number) {
+    const closeAtMs = windowEndMs + graceMs;
     for (;;) {
       try {
-        const result = await flushWindow.executeWithOptions(
-          { summary: `window ${new Date(windowStartMs).toISOString()} +${input.windowSeconds}s` },
-          [{ streamId: input.streamId, topic: input.topic, windowStartMs, windowEndMs }],
-        );
+        const scope = new CancellationScope();
+        live = { scope, closeAtMs };
+        const result = await scope
+          .run(() =>
+            flushWindow.executeWithOptions(
+              { summary: `window ${new Date(windowStartMs).toISOString()} +${input.windowSeconds}s` },
+              [{ streamId: input.streamId, topic: input.topic, windowStartMs, windowEndMs, closeAtMs }],
+            ),
+          )
+          .finally(() => {
+            live = null;
+          });
         if (state.degraded) {
           state.degraded = null;
           upsertMemo({ health: 'ok', error: null });
         }
         return result;
       } catch (e) {
-        if (isCancellation(e)) throw e;
+        if (isCancellation(e)) {
+          if (state.paused || stopping) return null;
+          throw e; // the workflow itself was cancelled
+        }
         phase = 'degraded';
         state.degraded = {
           windowStartMs,
@@ -124,7 +147,8 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
           // Kafka itself may be what is down: keep the last known lag.
         }
         upsertMemo({ health: 'degraded', error: state.degraded.error, lagRecords: state.lagRecords });
-        if (await condition(() => stopping, input.retryDelayMs ?? DEGRADED_RETRY_MS)) return null;
+        if (await condition(() => stopping || state.paused, input.retryDelayMs ?? DEGRADED_RETRY_MS))
+          return null;
         if (workflowInfo().continueAsNewSuggested)
           await continueAsNew<typeof salesStream>({ ...input, state });
         phase = 'flushing';
@@ -149,17 +173,22 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
     }
     const windowStartMs = state.nextWindowStartMs!;
     const windowEndMs = windowStartMs + windowMs;
-    const dueInMs = windowEndMs + graceMs - Date.now();
-    if (dueInMs > 0) {
-      if (stopping) break; // stop: everything due has been flushed
+    // stop: every closed window has been flushed; the open one is left for the next run (its records stay in
+    // Kafka, beyond the checkpoint).
+    if (stopping && windowEndMs + graceMs > Date.now()) break;
+    const opensInMs = windowStartMs - Date.now();
+    if (opensInMs > 0) {
       phase = 'waiting';
-      // Wake early on pause/stop; a window is only flushed once it is due.
-      if (await condition(() => stopping || state.paused, dueInMs)) continue;
+      // Wake early on pause/stop; a window is consumed from the moment it opens.
+      if (await condition(() => stopping || state.paused, opensInMs)) continue;
     }
 
     phase = 'flushing';
     const result = await flushWithRetries(windowStartMs, windowEndMs);
-    if (!result) break; // stopped while the window could not be flushed
+    if (!result) {
+      if (stopping) break; // the open (or failing) window is left for the next run, beyond the checkpoint
+      continue; // paused: the same window resumes after `resume`
+    }
     state.windowsDone += 1;
     runWindows += 1;
     state.offsets = result.offsetsAfter;

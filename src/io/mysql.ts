@@ -1,6 +1,6 @@
 /**
  * MySQL connection pool and the schema migration. Every table's DDL is here, in one list; queries live next to
- * the code that owns each table (src/io/sales-store.ts for the pipeline's tables).
+ * the code that owns each table (src/io/store/, one module per table family).
  */
 
 import type { RowDataPacket } from 'mysql2/promise';

@@ -1,6 +1,6 @@
 /**
  * The dashboard's JSON API on the real MySQL: windows are committed through the pipeline's own commit point
- * (sales-store commitWindow) and daily rows through replaceDailyRows, with hand-picked numbers, so every answer
+ * (the stream store's commitWindow) and daily rows through replaceDailyRows, with hand-picked numbers, so every answer
  * can be checked exactly, both against the tables (readTotals) and against the numbers themselves. Also: 400/404/
  * 405, the stream's health in each state (not found, no worker, Temporal unreachable), server-sent events, the
  * read-only user, and the `salesflow dashboard` command (needs `npm run build`).

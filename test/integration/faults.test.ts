@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCustomers, queryTotals } from '../../src/cli/data';
 import { waitCounted } from '../../src/cli/demo';
@@ -130,8 +131,95 @@ describe('exactly once through worker crashes', () => {
     expect(await countOrders(cassandra, t.config.cassandraKeyspace)).toBe(ORDERS);
     await cassandra.shutdown();
 
-    const status = await client.workflow.getHandle(streamWorkflowId(t.config)).query(statusQuery);
-    expect(status.totals.orders).toBe(ORDERS);
+    // The workflow adds a window's stats when the window closes (MySQL has them live, as parts commit).
+    const handle = client.workflow.getHandle(streamWorkflowId(t.config));
+    await until(
+      'the last window to close',
+      async () => (await handle.query(statusQuery)).totals.orders === ORDERS,
+    );
     await kill9(c.child);
   }, 300_000);
+});
+
+describe('continuous commits in an open window', () => {
+  let t: TestEnv;
+  let client: Client;
+  let closeClient: () => Promise<void>;
+  const workers: ChildProcess[] = [];
+  const LIVE_ORDERS = 1200;
+
+  beforeAll(async () => {
+    // 30-second windows: everything below happens while one window is open.
+    t = await createTestEnv('live', { WINDOW_SECONDS: '30', COMMIT_INTERVAL_MS: '300' });
+    ({ client, close: closeClient } = await connectClient(t.config));
+    await loadCustomers(t.config, CUSTOMERS_CSV);
+  });
+
+  afterAll(async () => {
+    await client?.workflow
+      .getHandle(streamWorkflowId(t.config))
+      .terminate('test done')
+      .catch(() => undefined);
+    for (const w of workers) await kill9(w);
+    await closeClient?.();
+    await t?.cleanup();
+  });
+
+  it('counts orders before their window closes, and a kill during a live commit loses and doubles nothing', async () => {
+    const ordersCsv = headCsv(
+      path.join(REPO_ROOT, 'data/orders.csv'),
+      path.join(t.tmpDir, 'live.csv'),
+      LIVE_ORDERS,
+    );
+    const pool = createPool(t.config, { connectionLimit: 1 });
+    const counted = () => countedOrderCount(pool);
+    const openWindows = async () => {
+      const [rows] = await pool.query<RowDataPacket[]>(
+        'SELECT COUNT(*) AS n FROM stream_windows WHERE complete = 0 AND window_end > NOW(3)',
+      );
+      return Number(rows[0].n);
+    };
+    try {
+      // Worker A counts live, then pauses inside a commit (raw orders written, MySQL not yet): kill it there.
+      const a = startWorkerProcess({ ...t.env, SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS: '1500' });
+      workers.push(a.child);
+      await startStream(client, t.config);
+      const replay = await startReplay(
+        client,
+        t.config,
+        await replayInput(t.config, { file: ordersCsv, rate: 150 }),
+      );
+      await until('orders counted while their window is open', async () => (await counted()) > 0);
+      expect(await openWindows()).toBe(1);
+      const seenLive = await counted();
+      await until(
+        'a live commit to reach its commit point',
+        () => (a.output().match(/pausing 1500 ms/g) ?? []).length >= 2,
+      );
+      await kill9(a.child);
+
+      const b = startWorkerProcess(t.env);
+      workers.push(b.child);
+      await replay.handle.result();
+      await waitCounted(t.config, { timeoutMs: 120_000 });
+      console.log(
+        `live: ${seenLive} orders counted before the first window closed; ${await counted()} in all`,
+      );
+
+      const expected = referenceTotals(ordersCsv, CUSTOMERS_CSV);
+      const totals = await queryTotals(t.config);
+      expect(totals.reduce((n, r) => n + r.orders, 0)).toBe(LIVE_ORDERS);
+      for (const row of totals) {
+        const ref = expected.get(`${row.source}|${row.state}`)!;
+        expect(row.orders).toBe(ref.orders);
+        expect(relErr(row.amount, ref.amount)).toBeLessThanOrEqual(1e-9);
+      }
+      expect(await counted()).toBe(LIVE_ORDERS);
+      const cassandra = await connectCassandra(t.config);
+      expect(await countOrders(cassandra, t.config.cassandraKeyspace)).toBe(LIVE_ORDERS);
+      await cassandra.shutdown();
+    } finally {
+      await pool.end();
+    }
+  }, 240_000);
 });
