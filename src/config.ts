@@ -101,6 +101,8 @@ export function redactUrl(raw: string): string {
   });
 }
 
+const PUBLIC_DEFAULTS = ['salesflow', 'salesflow_ro'];
+
 /** Every secret the environment configures (passwords), so messages and logs can be scrubbed of them. */
 export function configuredSecrets(env: Env = process.env): string[] {
   const out = new Set<string>();
@@ -115,8 +117,9 @@ export function configuredSecrets(env: Env = process.env): string[] {
     }
   }
   if (env.MYSQL_READONLY_PASSWORD) out.add(env.MYSQL_READONLY_PASSWORD);
-  // Short values (the defaults' "salesflow" is also the user's name) would scrub ordinary words: 4+ chars only.
-  return [...out].filter((s) => s.length >= 4);
+  // The documented defaults are no secret (and "salesflow" is also the program's name), and very short values
+  // would scrub ordinary words: those are left alone.
+  return [...out].filter((s) => s.length >= 4 && !PUBLIC_DEFAULTS.includes(s));
 }
 
 /** `text` with every configured secret replaced by ***. */

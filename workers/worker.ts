@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { ActivityDeps, createActivities } from '../activities';
 import type { Config } from '../src/config';
+import { checkDataServices } from '../src/io/preflight';
+import { reaching } from '../src/io/reach';
 
 export interface RunningWorker {
   worker: Worker;
@@ -27,7 +29,17 @@ export async function startWorker(
     });
     runtimeInstalled = true;
   }
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  // Reach and log in to every service before polling: a worker that cannot would take tasks only to fail them.
+  const [temporal, data] = await Promise.allSettled([
+    reaching('temporal', config, () => NativeConnection.connect({ address: config.temporalAddress })),
+    checkDataServices(config),
+  ]);
+  if (temporal.status === 'rejected') throw temporal.reason;
+  const connection = temporal.value;
+  if (data.status === 'rejected') {
+    await connection.close();
+    throw data.reason;
+  }
   const deps = new ActivityDeps(config);
   const worker = await Worker.create({
     connection,

@@ -33,7 +33,7 @@ export function createPool(
   opts: { readonly?: boolean; connectionLimit?: number } = {},
 ): Pool {
   const t = mysqlTarget(config);
-  return mysql.createPool({
+  const pool = mysql.createPool({
     host: t.host,
     port: t.port,
     user: opts.readonly ? config.mysqlReadonlyUser : t.user,
@@ -47,8 +47,24 @@ export function createPool(
     bigNumberStrings: false,
     multipleStatements: false,
     charset: 'utf8mb4_unicode_ci',
+    connectTimeout: 5000,
   });
+  // A commit waiting on a row lock (another worker's commit of the same stream) gives up after 10 s, well before
+  // the flush activity's 20 s heartbeat timeout, so the activity fails and retries instead of hanging. And a
+  // transaction left open by a frozen worker (SIGSTOP, a GC pause, a dead network) is rolled back by MariaDB after
+  // 15 s idle, releasing the offsets' row lock so another worker can take over. MySQL has no
+  // idle_transaction_timeout: that statement fails there and is ignored (the lock wait limit still holds).
+  pool.on('connection', (conn) => {
+    const core = conn as unknown as { query(sql: string, cb: (e: unknown) => void): void };
+    core.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`, () => undefined);
+    core.query(`SET SESSION idle_transaction_timeout = ${IDLE_TRANSACTION_SECONDS}`, () => undefined);
+  });
+  return pool;
 }
+
+/** Below the flush activity's heartbeat timeout (20 s, workflows/stream.ts). */
+export const LOCK_WAIT_SECONDS = 10;
+export const IDLE_TRANSACTION_SECONDS = 15;
 
 /** The pipeline's tables. Each statement is idempotent; new changes are appended, never edited in place. */
 export const MYSQL_SCHEMA: string[] = [
