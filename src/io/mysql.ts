@@ -6,6 +6,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import * as mysql from 'mysql2/promise';
 import type { Config } from '../config';
+import { DASHBOARD_TABLES, grantReadonly, stackAdminConnection } from './mysql-grants';
 
 export type Pool = mysql.Pool;
 
@@ -181,6 +182,29 @@ const ADDED_COLUMNS: Array<[string, string, string]> = [
   ['stream_windows', 'complete', 'TINYINT(1) NOT NULL DEFAULT 1'],
 ];
 
+/**
+ * The dashboard's read-only user and its table grants. Neither account may grant (README "Security"), so this
+ * uses the stack's administrator connection when the stack runs this MySQL; on another server it tries the
+ * pipeline's own connection (which works where its administrator gave it that right) and otherwise says what to do.
+ */
+async function grantReadonlyUser(
+  config: Config,
+  conn: mysql.Connection,
+  log: (m: string) => void,
+): Promise<void> {
+  const admin = await stackAdminConnection(config);
+  try {
+    await grantReadonly(admin ?? conn, config);
+  } catch (e) {
+    log(
+      `mysql: could not grant the read-only user ${config.mysqlReadonlyUser} its tables: ${(e as Error).message} ` +
+        `(an administrator grants SELECT on ${DASHBOARD_TABLES.join(', ')}; see README "Security")`,
+    );
+  } finally {
+    await admin?.end().catch(() => undefined);
+  }
+}
+
 /** Creates the database, the tables and the dashboard's read-only user. Safe to run any number of times. */
 export async function migrateMysql(
   config: Config,
@@ -206,18 +230,7 @@ export async function migrateMysql(
       if (found.length === 0)
         await admin.query(`ALTER TABLE \`${table}\` ADD COLUMN \`${column}\` ${definition}`);
     }
-    try {
-      for (const host of ['127.0.0.1', 'localhost', '%']) {
-        const user = [config.mysqlReadonlyUser, host];
-        await admin.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [
-          ...user,
-          config.mysqlReadonlyPassword,
-        ]);
-        await admin.query(`GRANT SELECT ON \`${t.database}\`.* TO ?@?`, user);
-      }
-    } catch (e) {
-      log(`mysql: could not create the read-only user ${config.mysqlReadonlyUser}: ${(e as Error).message}`);
-    }
+    await grantReadonlyUser(config, admin, log);
   } finally {
     await admin.end();
   }
