@@ -61,7 +61,7 @@ describe('dashboard escapes data in HTML', () => {
       await page.waitForTimeout(150);
       const html = await page.evaluate(
         ({ chart, text }) => {
-          for (const div of document.querySelectorAll<HTMLElement>(`${chart} div`)) {
+          for (const div of Array.from(document.querySelectorAll<HTMLElement>(`${chart} div`))) {
             if (div.style.position === 'absolute' && div.textContent?.includes(text)) return div.innerHTML;
           }
           return null;
