@@ -7,11 +7,10 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as mysql from 'mysql2/promise';
 import { type Config, loadConfig } from '../config';
 import { connectCassandra, migrateCassandra } from '../io/cassandra';
 import { createKafka } from '../io/kafka';
-import { migrateMysql, mysqlTarget } from '../io/mysql';
+import { connectMysql, migrateMysql } from '../io/mysql';
 import { revokeReadonly, stackAdminConnection } from '../io/mysql-grants';
 
 export interface IsolatedEnv {
@@ -49,14 +48,8 @@ export async function createIsolatedEnv(
 
 async function dropIsolated(config: Config, tmpDir: string): Promise<void> {
   fs.rmSync(tmpDir, { recursive: true, force: true });
-  const t = mysqlTarget(config);
-  const conn = await mysql.createConnection({
-    host: t.host,
-    port: t.port,
-    user: t.user,
-    password: t.password,
-  });
-  await conn.query(`DROP DATABASE IF EXISTS \`${t.database}\``);
+  const conn = await connectMysql(config);
+  await conn.query(`DROP DATABASE IF EXISTS \`${config.mysqlDatabase}\``);
   await conn.end();
   // Table grants outlive DROP DATABASE: take the read-only user's back so they do not pile up.
   const root = await stackAdminConnection(config);

@@ -29,6 +29,19 @@ export function mysqlTarget(config: Config): MysqlTarget {
   };
 }
 
+/** One connection as the pipeline's account; `database` also selects (and so checks access to) its database. */
+export function connectMysql(config: Config, opts: { database?: boolean } = {}): Promise<mysql.Connection> {
+  const t = mysqlTarget(config);
+  return mysql.createConnection({
+    host: t.host,
+    port: t.port,
+    user: t.user,
+    password: t.password,
+    database: opts.database ? t.database : undefined,
+    connectTimeout: 5000,
+  });
+}
+
 export function createPool(
   config: Config,
   opts: { readonly?: boolean; connectionLimit?: number } = {},
@@ -211,13 +224,7 @@ export async function migrateMysql(
   log: (m: string) => void = () => undefined,
 ): Promise<void> {
   const t = mysqlTarget(config);
-  const admin = await mysql.createConnection({
-    host: t.host,
-    port: t.port,
-    user: t.user,
-    password: t.password,
-    connectTimeout: 5000,
-  });
+  const admin = await connectMysql(config);
   try {
     await admin.query(`CREATE DATABASE IF NOT EXISTS \`${t.database}\` CHARACTER SET utf8mb4`);
     await admin.query(`USE \`${t.database}\``);

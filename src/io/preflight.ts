@@ -4,10 +4,9 @@
  * them would take tasks and fail each one, and the reason would show only in the Temporal UI.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import * as mysql from 'mysql2/promise';
 import type { Config } from '../config';
 import { connectCassandra } from './cassandra';
-import { mysqlTarget } from './mysql';
+import { connectMysql } from './mysql';
 import { reaching, SERVICE_INFO, type Service, ServiceUnreachableError, serviceAddress } from './reach';
 
 async function checkKafka(config: Config): Promise<void> {
@@ -30,15 +29,7 @@ async function checkKafka(config: Config): Promise<void> {
 }
 
 async function checkMysql(config: Config): Promise<void> {
-  const t = mysqlTarget(config);
-  const conn = await mysql.createConnection({
-    host: t.host,
-    port: t.port,
-    user: t.user,
-    password: t.password,
-    database: t.database,
-    connectTimeout: 5000,
-  });
+  const conn = await connectMysql(config, { database: true });
   try {
     await conn.query('SELECT 1');
   } finally {
