@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { type Config, REPO_ROOT } from '../config';
+import { type Config, REPO_ROOT, redactSecrets } from '../config';
 import { streamWorkflowId } from '../ids';
 import { createPool } from '../io/mysql';
 import {
@@ -138,7 +138,7 @@ export async function startDashboard(
 
   /** Any error nobody expected answers 500 (never 503: that means MySQL is unreachable) and never crashes us. */
   function internalError(res: http.ServerResponse, e: unknown): void {
-    if (process.env.SALESFLOW_DEBUG) console.error(e);
+    if (process.env.SALESFLOW_DEBUG) console.error(redactSecrets(String((e as Error)?.stack ?? e)));
     if (res.headersSent) {
       res.destroy();
       return;
