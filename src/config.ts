@@ -96,20 +96,62 @@ function hostPorts(env: Env, name: string, fallback: string): string[] {
 const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
+/** A URL with its password replaced by *** (also for strings that do not parse as URLs), for messages. */
+export function redactUrl(raw: string): string {
+  return raw.replace(/^([^@/]*\/\/)?([^:@/]*):.*@/, (_m, scheme: string | undefined, user: string) => {
+    return `${scheme ?? ''}${user}:***@`;
+  });
+}
+
+const PUBLIC_DEFAULTS = ['salesflow', 'salesflow_ro'];
+
+/** Every secret the environment configures (passwords), so messages and logs can be scrubbed of them. */
+export function configuredSecrets(env: Env = process.env): string[] {
+  const out = new Set<string>();
+  const url = env.MYSQL_URL ?? '';
+  const m = /^(?:[^@/]*\/\/)?[^:@/]*:(.*)@/.exec(url);
+  if (m?.[1]) {
+    out.add(m[1]);
+    try {
+      out.add(decodeURIComponent(m[1]));
+    } catch {
+      /* not percent-encoded */
+    }
+  }
+  if (env.MYSQL_READONLY_PASSWORD) out.add(env.MYSQL_READONLY_PASSWORD);
+  // The documented defaults are no secret (and "salesflow" is also the program's name), and very short values
+  // would scrub ordinary words: those are left alone.
+  return [...out].filter((s) => s.length >= 4 && !PUBLIC_DEFAULTS.includes(s));
+}
+
+/** `text` with every configured secret replaced by ***. */
+export function redactSecrets(text: string, env: Env = process.env): string {
+  let out = text;
+  for (const secret of configuredSecrets(env)) out = out.split(secret).join('***');
+  return out;
+}
+
 function mysqlUrl(env: Env): { url: string; database: string } {
+  // Errors quote the URL without its password: messages end up in terminals, CI logs and bug reports.
   const raw = str(env, 'MYSQL_URL', 'mysql://salesflow:salesflow@127.0.0.1:3306/sales_data');
+  const shown = redactUrl(raw);
   let parsed: URL;
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError('MYSQL_URL', 'a URL like mysql://user:password@host:3306/sales_data', raw);
+    throw new ConfigError('MYSQL_URL', 'a URL like mysql://user:password@host:3306/sales_data', shown);
   }
   if (parsed.protocol !== 'mysql:' || !parsed.hostname) {
-    throw new ConfigError('MYSQL_URL', 'a URL like mysql://user:password@host:3306/sales_data', raw);
+    throw new ConfigError('MYSQL_URL', 'a URL like mysql://user:password@host:3306/sales_data', shown);
   }
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  let database = '';
+  try {
+    database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  } catch {
+    /* malformed percent-encoding: reported below as a bad database name */
+  }
   if (!NAME.test(database)) {
-    throw new ConfigError('MYSQL_URL', 'a database name in the path, e.g. /sales_data', raw);
+    throw new ConfigError('MYSQL_URL', 'a database name in the path, e.g. /sales_data', shown);
   }
   return { url: raw, database };
 }

@@ -34,7 +34,17 @@ export class ServiceClients implements ActivityDeps {
     return this.producerP;
   }
 
-  cassandra(): Promise<CassandraClient> {
+  async cassandra(): Promise<CassandraClient> {
+    const current = this.cassandraP;
+    if (current) {
+      const client = await current.catch(() => undefined);
+      if (client && client.getState().getConnectedHosts().length > 0) return client;
+      if (this.cassandraP !== current) return this.cassandra(); // another call replaced it meanwhile
+      // Every host is down for this client: it would wait for its own reconnection schedule, while a new client
+      // tries the contact points at once, so counting resumes as soon as Cassandra answers again.
+      if (client) void client.shutdown().catch(() => undefined);
+      this.cassandraP = undefined;
+    }
     this.cassandraP ??= connectCassandra(this.config).catch((e) => {
       this.cassandraP = undefined;
       throw e;

@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../src/config';
+import { checkDataServices } from '../src/io/preflight';
+import { reaching } from '../src/io/reach';
 import { ServiceClients } from './clients';
 
 export interface RunningWorker {
@@ -28,7 +30,17 @@ export async function startWorker(
     });
     runtimeInstalled = true;
   }
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  // Reach and log in to every service before polling: a worker that cannot would take tasks only to fail them.
+  const [temporal, data] = await Promise.allSettled([
+    reaching('temporal', config, () => NativeConnection.connect({ address: config.temporalAddress })),
+    checkDataServices(config),
+  ]);
+  if (temporal.status === 'rejected') throw temporal.reason;
+  const connection = temporal.value;
+  if (data.status === 'rejected') {
+    await connection.close();
+    throw data.reason;
+  }
   const deps = new ServiceClients(config);
   const worker = await Worker.create({
     connection,

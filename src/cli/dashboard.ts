@@ -1,6 +1,7 @@
 /** `salesflow dashboard`: serve the live dashboard until SIGINT/SIGTERM. */
 import { type Config, loadConfig } from '../config';
-import { createPool, mysqlTarget } from '../io/mysql';
+import { createPool } from '../io/mysql';
+import { unreachableMessage } from '../io/reach';
 import { numberFlag, parse } from './args';
 import { CliError, EXIT, unreachable, usageError } from './errors';
 
@@ -12,9 +13,7 @@ async function checkReadonlyUser(config: Config): Promise<void> {
   } catch (e) {
     const err = e as { code?: string; message: string };
     if (err.code === 'ECONNREFUSED' || err.code === 'ETIMEDOUT' || err.code === 'ENOTFOUND')
-      throw unreachable(
-        `MySQL is unreachable at ${mysqlTarget(config).host}:${mysqlTarget(config).port}: ${err.message}`,
-      );
+      throw unreachable(unreachableMessage('mysql', config, e));
     throw new CliError(
       `MySQL as the read-only user ${config.mysqlReadonlyUser}: ${err.message} (npx salesflow migrate creates the user and tables)`,
     );

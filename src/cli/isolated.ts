@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as mysql from 'mysql2/promise';
 import { type Config, loadConfig } from '../config';
 import { connectCassandra, migrateCassandra } from '../io/cassandra';
 import { createKafka } from '../io/kafka';
-import { migrateMysql, mysqlTarget } from '../io/mysql';
+import { connectMysql, migrateMysql } from '../io/mysql';
+import { revokeReadonly, stackAdminConnection } from '../io/mysql-grants';
 
 export interface IsolatedEnv {
   config: Config;
@@ -26,8 +26,11 @@ export async function createIsolatedEnv(
   extra: Record<string, string> = {},
 ): Promise<IsolatedEnv> {
   const id = `${prefix}_${randomBytes(4).toString('hex')}`;
-  const url = new URL(loadConfig().mysqlUrl);
-  url.pathname = `/${id}`;
+  // `<database>_<id>`: the pipeline's account may create and drop exactly the databases named `<database>_…`
+  // (src/io/mysql-grants.ts), so isolated pipelines work without broader grants.
+  const base = loadConfig();
+  const url = new URL(base.mysqlUrl);
+  url.pathname = `/${base.mysqlDatabase}_${id}`;
   const env: Record<string, string> = {
     ORDERS_TOPIC: `${id}.orders`,
     MYSQL_URL: url.toString(),
@@ -45,15 +48,12 @@ export async function createIsolatedEnv(
 
 async function dropIsolated(config: Config, tmpDir: string): Promise<void> {
   fs.rmSync(tmpDir, { recursive: true, force: true });
-  const t = mysqlTarget(config);
-  const conn = await mysql.createConnection({
-    host: t.host,
-    port: t.port,
-    user: t.user,
-    password: t.password,
-  });
-  await conn.query(`DROP DATABASE IF EXISTS \`${t.database}\``);
+  const conn = await connectMysql(config);
+  await conn.query(`DROP DATABASE IF EXISTS \`${config.mysqlDatabase}\``);
   await conn.end();
+  // Table grants outlive DROP DATABASE: take the read-only user's back so they do not pile up.
+  const root = await stackAdminConnection(config);
+  if (root) await revokeReadonly(root, config).finally(() => root.end());
   const cassandra = await connectCassandra(config, { keyspace: false });
   await cassandra.execute(`DROP KEYSPACE IF EXISTS ${config.cassandraKeyspace}`);
   await cassandra.shutdown();

@@ -2,7 +2,8 @@
  * `salesflow <command>`: the contract scripts and tests rely on. Every command has --help; failures print one
  * line on stderr and exit with a code from ./errors (0 ok, 2 usage, 3 not found, 4 already running, 5 unreachable).
  */
-import { ConfigError } from '../config';
+import { ConfigError, loadConfig, redactSecrets } from '../config';
+import { ServiceUnreachableError, serviceOf, unreachableMessage } from '../io/reach';
 import { CliError, EXIT } from './errors';
 
 type Command = { summary: string; run: (args: string[]) => Promise<number> };
@@ -141,9 +142,12 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await command.run(args);
   } catch (e) {
     process.exitCode = exitCodeFor(e);
-    // One line, for scripts: the first line of the reason (SALESFLOW_DEBUG=1 prints the stack too).
-    console.error(`salesflow ${name}: ${reasonOf(e).split('\n')[0]}`);
-    if (process.env.SALESFLOW_DEBUG) console.error(e);
+    // One line, for scripts: the first line of the reason (SALESFLOW_DEBUG=1 prints the stack too). A connection
+    // failure names the service and its variable; no configured password is ever printed.
+    const unreachable = unreachableReason(e);
+    if (unreachable) process.exitCode = EXIT.unreachable;
+    console.error(redactSecrets(`salesflow ${name}: ${(unreachable ?? reasonOf(e)).split('\n')[0]}`));
+    if (process.env.SALESFLOW_DEBUG) console.error(redactSecrets(String((e as Error)?.stack ?? e)));
   }
 }
 
@@ -165,8 +169,23 @@ export function reasonOf(e: unknown): string {
   return `the workflow failed: ${cause.message || cause.name}`;
 }
 
+/** "MySQL at 127.0.0.1:1 (MYSQL_URL) refused the connection" for a connection failure nobody named yet. */
+export function unreachableReason(e: unknown): string | undefined {
+  if (e instanceof ServiceUnreachableError) return e.message;
+  if (e instanceof CliError || e instanceof ConfigError) return undefined;
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch {
+    return undefined;
+  }
+  const service = serviceOf(e, config);
+  return service ? unreachableMessage(service, config, e) : undefined;
+}
+
 export function exitCodeFor(e: unknown): number {
   if (e instanceof CliError) return e.exitCode;
+  if (e instanceof ServiceUnreachableError) return EXIT.unreachable;
   if (e instanceof ConfigError) return EXIT.usage;
   const text = String((e as Error)?.message ?? e);
   if (

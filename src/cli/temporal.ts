@@ -9,6 +9,7 @@ import {
 } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import type { Config } from '../config';
+import { unreachableMessage } from '../io/reach';
 import { notFound, unreachable } from './errors';
 
 export async function connectClient(config: Config): Promise<{ client: Client; close: () => Promise<void> }> {
@@ -16,7 +17,7 @@ export async function connectClient(config: Config): Promise<{ client: Client; c
   try {
     connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5000 });
   } catch (e) {
-    throw unreachable(`Temporal is unreachable at ${config.temporalAddress}: ${(e as Error).message}`);
+    throw unreachable(`${unreachableMessage('temporal', config, e)}: ${(e as Error).message}`);
   }
   const client = new Client({ connection, namespace: config.temporalNamespace });
   return { client, close: () => connection.close() };

@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { type Config, REPO_ROOT } from '../config';
+import { type Config, REPO_ROOT, redactSecrets } from '../config';
 import { streamWorkflowId } from '../ids';
 import { createPool } from '../io/mysql';
 import {
@@ -59,6 +59,14 @@ export type { StreamHealth } from './stream-health';
 export interface Dashboard {
   url: string;
   close(): Promise<void>;
+}
+
+/** 503 is for MySQL really being unreachable (refused, timed out, gone, too many connections, denied). */
+export function mysqlUnreachable(e: unknown): boolean {
+  const code = String((e as { code?: unknown })?.code ?? '');
+  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|PROTOCOL_CONNECTION_LOST|ER_CON_COUNT_ERROR|ER_ACCESS_DENIED_ERROR|ER_DBACCESS_DENIED_ERROR|ER_SERVER_SHUTDOWN)$/.test(
+    code,
+  );
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -128,8 +136,35 @@ export async function startDashboard(
     res.end(head ? undefined : body);
   }
 
+  /** Any error nobody expected answers 500 (never 503: that means MySQL is unreachable) and never crashes us. */
+  function internalError(res: http.ServerResponse, e: unknown): void {
+    if (process.env.SALESFLOW_DEBUG) console.error(redactSecrets(String((e as Error)?.stack ?? e)));
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, 500, { error: 'internal error' });
+  }
+
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      route(req, res);
+    } catch (e) {
+      internalError(res, e);
+    }
+  });
+  // A malformed request line or header never reaches the handler: Node's own clientError handling answers 400
+  // (431 for oversized headers) and closes that socket; the server keeps serving.
+
+  function route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    // `//[` and the like are not URLs at all: parse defensively and answer 400 instead of throwing.
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      sendJson(res, 400, { error: 'malformed request target' });
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       sendJson(res, 405, { error: `method ${req.method} not allowed (GET or HEAD)` });
@@ -152,7 +187,7 @@ export async function startDashboard(
       req.on('close', () => clients.delete(res));
       return;
     }
-    const handler = api[url.pathname];
+    const handler = Object.hasOwn(api, url.pathname) ? api[url.pathname] : undefined;
     if (!handler) {
       if (url.pathname.startsWith('/api/'))
         sendJson(res, 404, { error: `no such endpoint: ${url.pathname}` });
@@ -163,10 +198,11 @@ export async function startDashboard(
       (body) => sendJson(res, 200, body),
       (e) => {
         if (e instanceof BadRequest) sendJson(res, 400, { error: e.message });
-        else sendJson(res, 503, { error: `MySQL: ${(e as Error).message}` });
+        else if (mysqlUnreachable(e)) sendJson(res, 503, { error: `MySQL: ${(e as Error).message}` });
+        else internalError(res, e);
       },
     );
-  });
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) => {

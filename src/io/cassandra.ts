@@ -2,7 +2,7 @@
  * Cassandra behind a small module: the raw-orders schema (by order ID, and by event-time day so a backfill can
  * scan one day), idempotent prepared upserts with bounded concurrency, and paged scans.
  */
-import { Client, concurrent, types } from 'cassandra-driver';
+import { Client, concurrent, policies, types } from 'cassandra-driver';
 import type { Config } from '../config';
 import { eventDay } from '../core/time';
 import type { Order } from '../core/types';
@@ -48,6 +48,9 @@ export async function connectCassandra(config: Config, opts: { keyspace?: boolea
     queryOptions: { prepare: true, consistency: types.consistencies.localOne },
     socketOptions: { connectTimeout: 5000, readTimeout: 30_000 },
     pooling: { coreConnectionsPerHost: { [types.distance.local]: 2 } },
+    // The default backoff grows to 10 minutes between tries, so a node that was down a while came back minutes
+    // before the driver noticed. Bounded at 5 s, counting resumes within seconds of Cassandra answering again.
+    policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 5000, false) },
   });
   await client.connect();
   return client;

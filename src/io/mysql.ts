@@ -6,6 +6,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import * as mysql from 'mysql2/promise';
 import type { Config } from '../config';
+import { DASHBOARD_TABLES, grantReadonly, stackAdminConnection } from './mysql-grants';
 
 export type Pool = mysql.Pool;
 
@@ -28,12 +29,25 @@ export function mysqlTarget(config: Config): MysqlTarget {
   };
 }
 
+/** One connection as the pipeline's account; `database` also selects (and so checks access to) its database. */
+export function connectMysql(config: Config, opts: { database?: boolean } = {}): Promise<mysql.Connection> {
+  const t = mysqlTarget(config);
+  return mysql.createConnection({
+    host: t.host,
+    port: t.port,
+    user: t.user,
+    password: t.password,
+    database: opts.database ? t.database : undefined,
+    connectTimeout: 5000,
+  });
+}
+
 export function createPool(
   config: Config,
   opts: { readonly?: boolean; connectionLimit?: number } = {},
 ): Pool {
   const t = mysqlTarget(config);
-  return mysql.createPool({
+  const pool = mysql.createPool({
     host: t.host,
     port: t.port,
     user: opts.readonly ? config.mysqlReadonlyUser : t.user,
@@ -47,8 +61,24 @@ export function createPool(
     bigNumberStrings: false,
     multipleStatements: false,
     charset: 'utf8mb4_unicode_ci',
+    connectTimeout: 5000,
   });
+  // A commit waiting on a row lock (another worker's commit of the same stream) gives up after 10 s, well before
+  // the flush activity's 20 s heartbeat timeout, so the activity fails and retries instead of hanging. And a
+  // transaction left open by a frozen worker (SIGSTOP, a GC pause, a dead network) is rolled back by MariaDB after
+  // 15 s idle, releasing the offsets' row lock so another worker can take over. MySQL has no
+  // idle_transaction_timeout: that statement fails there and is ignored (the lock wait limit still holds).
+  pool.on('connection', (conn) => {
+    const core = conn as unknown as { query(sql: string, cb: (e: unknown) => void): void };
+    core.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`, () => undefined);
+    core.query(`SET SESSION idle_transaction_timeout = ${IDLE_TRANSACTION_SECONDS}`, () => undefined);
+  });
+  return pool;
 }
+
+/** Below the flush activity's heartbeat timeout (20 s, workflows/stream.ts). */
+export const LOCK_WAIT_SECONDS = 10;
+export const IDLE_TRANSACTION_SECONDS = 15;
 
 /** The pipeline's tables. Each statement is idempotent; new changes are appended, never edited in place. */
 export const MYSQL_SCHEMA: string[] = [
@@ -176,19 +206,36 @@ const DROPPED_COLUMNS: Array<[string, string]> = [
 /** MySQL's "Can't DROP …; check that column/key exists": another process's migration dropped it first. */
 const ER_CANT_DROP_FIELD_OR_KEY = 1091;
 
+/**
+ * The dashboard's read-only user and its table grants. Neither account may grant (README "Security"), so this
+ * uses the stack's administrator connection when the stack runs this MySQL; on another server it tries the
+ * pipeline's own connection (which works where its administrator gave it that right) and otherwise says what to do.
+ */
+async function grantReadonlyUser(
+  config: Config,
+  conn: mysql.Connection,
+  log: (m: string) => void,
+): Promise<void> {
+  const admin = await stackAdminConnection(config);
+  try {
+    await grantReadonly(admin ?? conn, config);
+  } catch (e) {
+    log(
+      `mysql: could not grant the read-only user ${config.mysqlReadonlyUser} its tables: ${(e as Error).message} ` +
+        `(an administrator grants SELECT on ${DASHBOARD_TABLES.join(', ')}; see README "Security")`,
+    );
+  } finally {
+    await admin?.end().catch(() => undefined);
+  }
+}
+
 /** Creates the database, the tables and the dashboard's read-only user. Safe to run any number of times. */
 export async function migrateMysql(
   config: Config,
   log: (m: string) => void = () => undefined,
 ): Promise<void> {
   const t = mysqlTarget(config);
-  const admin = await mysql.createConnection({
-    host: t.host,
-    port: t.port,
-    user: t.user,
-    password: t.password,
-    connectTimeout: 5000,
-  });
+  const admin = await connectMysql(config);
   try {
     await admin.query(`CREATE DATABASE IF NOT EXISTS \`${t.database}\` CHARACTER SET utf8mb4`);
     await admin.query(`USE \`${t.database}\``);
@@ -211,18 +258,7 @@ export async function migrateMysql(
         if ((e as { errno?: number }).errno !== ER_CANT_DROP_FIELD_OR_KEY) throw e;
       });
     }
-    try {
-      for (const host of ['127.0.0.1', 'localhost', '%']) {
-        const user = [config.mysqlReadonlyUser, host];
-        await admin.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [
-          ...user,
-          config.mysqlReadonlyPassword,
-        ]);
-        await admin.query(`GRANT SELECT ON \`${t.database}\`.* TO ?@?`, user);
-      }
-    } catch (e) {
-      log(`mysql: could not create the read-only user ${config.mysqlReadonlyUser}: ${(e as Error).message}`);
-    }
+    await grantReadonlyUser(config, admin, log);
   } finally {
     await admin.end();
   }

@@ -84,21 +84,29 @@ export class StackManager {
   /** Idempotent: installs what is missing, starts what is down, waits until every service is healthy. */
   async up(only?: ServiceName[]): Promise<ServiceStatus[]> {
     const services = (await loadServices()).filter((s) => !only || only.includes(s.name));
-    fs.mkdirSync(path.join(this.ctx.stateDir, 'run'), { recursive: true });
-    fs.mkdirSync(path.join(this.ctx.stateDir, 'logs'), { recursive: true });
+    secureStateDir(this.ctx.stateDir);
     const waits: Promise<ServiceStatus>[] = [];
     for (const service of services) {
       const probe = await service.probe(this.ctx.config);
       if (probe.up) {
+        // A server this state folder runs gets its one-time setup again: that is how an existing install picks up
+        // what changed in it (the MySQL accounts' narrowed grants).
+        if (this.ownPid(service.name) !== null) await service.afterStart?.(this.ctx);
         waits.push(Promise.resolve(this.describe(service, probe)));
         continue;
       }
       if (this.ownPid(service.name) === null) {
         const started = Date.now();
-        await service.install(this.ctx);
-        const spent = Date.now() - started;
-        if (spent > 2000) this.ctx.log(`${service.name}: installed in ${(spent / 1000).toFixed(0)} s`);
-        await this.spawn(service);
+        // Whatever install and the service create (data dirs, temporal.db, Kafka logs) is the owner's only.
+        const umask = process.umask(0o077);
+        try {
+          await service.install(this.ctx);
+          const spent = Date.now() - started;
+          if (spent > 2000) this.ctx.log(`${service.name}: installed in ${(spent / 1000).toFixed(0)} s`);
+          await this.spawn(service);
+        } finally {
+          process.umask(umask);
+        }
       }
       waits.push(this.waitHealthy(service));
     }
@@ -108,7 +116,7 @@ export class StackManager {
   private async spawn(service: ManagedService): Promise<number> {
     const spec = await service.startSpec(this.ctx);
     const logPath = this.logFile(service.name);
-    const out = fs.openSync(logPath, 'a');
+    const out = fs.openSync(logPath, 'a', 0o600);
     fs.writeSync(out, `\n=== ${new Date().toISOString()} starting ${spec.command} ${spec.args.join(' ')}\n`);
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd ?? this.ctx.stateDir,
@@ -172,6 +180,24 @@ export class StackManager {
     );
     return stopped;
   }
+}
+
+/**
+ * The state folder holds every service's data (customers' rows, raw orders, Temporal's history), their logs and
+ * the MySQL root socket: readable by its owner only. Creates it 0700 and takes group/other bits off everything
+ * already in it, so state made by an older version is fixed by the next `stack up`. Symlinks are left alone.
+ */
+export function secureStateDir(stateDir: string): void {
+  for (const dir of [stateDir, path.join(stateDir, 'run'), path.join(stateDir, 'logs')])
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const walk = (p: string) => {
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (!st || st.isSymbolicLink()) return;
+    if ((st.mode & 0o077) !== 0 || (st.isDirectory() && (st.mode & 0o700) !== 0o700))
+      fs.chmodSync(p, st.isDirectory() ? (st.mode & 0o700) | 0o700 : st.mode & 0o700);
+    if (st.isDirectory()) for (const entry of fs.readdirSync(p)) walk(path.join(p, entry));
+  };
+  walk(stateDir);
 }
 
 /** SIGTERM the process group, then SIGKILL it if it has not exited after 30 s. */

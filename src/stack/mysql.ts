@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as mysql from 'mysql2/promise';
 import type { Config } from '../config';
 import { splitHostPort } from '../config';
+import { dropWildcardReadonly, grantPipeline } from '../io/mysql-grants';
 import { aptInstall, runOk, sleep, which } from './proc';
 import type { ManagedService, Probe, StackContext } from './service';
 
@@ -93,29 +94,26 @@ export const mysqlService: ManagedService = {
     };
   },
 
-  /** Creates the application user named in MYSQL_URL (root authenticates over our own unix socket). */
+  /**
+   * The pipeline's account named in MYSQL_URL, with only what it needs (src/io/mysql-grants.ts); root logs in over
+   * our own unix socket. Runs after the first start and on every `stack up` of a running server, which narrows
+   * the broad grants of older versions.
+   */
   async afterStart(ctx) {
-    const url = new URL(ctx.config.mysqlUrl);
     const deadline = Date.now() + 60_000;
     for (;;) {
       try {
         const root = await mysql.createConnection({ socketPath: socketPath(ctx), user: 'root' });
         try {
-          const user = decodeURIComponent(url.username);
-          const password = decodeURIComponent(url.password);
-          for (const hostPattern of ['127.0.0.1', 'localhost', '%']) {
-            await root.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, hostPattern, password]);
-            await root.query('ALTER USER ?@? IDENTIFIED BY ?', [user, hostPattern, password]);
-            await root.query('GRANT ALL PRIVILEGES ON *.* TO ?@? WITH GRANT OPTION', [user, hostPattern]);
-          }
-          await root.query('FLUSH PRIVILEGES');
+          await grantPipeline(root, ctx.config);
+          await dropWildcardReadonly(root, ctx.config);
           return;
         } finally {
           await root.end();
         }
       } catch (e) {
         if (Date.now() > deadline)
-          throw new Error(`mysql: could not create the application user: ${(e as Error).message}`);
+          throw new Error(`mysql: could not set up the application user: ${(e as Error).message}`);
         await sleep(500);
       }
     }

@@ -404,7 +404,7 @@ describe('dashboard API', () => {
       MYSQL_URL: 'mysql://salesflow:salesflow@127.0.0.1:1/sales_data',
     });
     expect(down.code).toBe(5);
-    expect(down.stderr).toMatch(/MySQL is unreachable at 127\.0\.0\.1:1/);
+    expect(down.stderr).toMatch(/MySQL at 127\.0\.0\.1:1 \(MYSQL_URL\) refused the connection/);
 
     // A port already taken: exit 1 with a hint, and no process left hanging.
     const blocker = http.createServer();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, splitHostPort } from '../../src/config';
+import { ConfigError, loadConfig, redactUrl, splitHostPort } from '../../src/config';
 
 function failure(env: Record<string, string>): ConfigError {
   try {
@@ -66,7 +66,9 @@ describe('loadConfig', () => {
   ])('rejects %s=%s naming the variable and what it expected', (variable, value, expected) => {
     const e = failure({ [variable]: value });
     expect(e.variable).toBe(variable);
-    expect(e.message).toContain(`${variable}=${JSON.stringify(value)} is invalid`);
+    // MYSQL_URL is quoted with its password replaced (README "Security").
+    const shown = variable === 'MYSQL_URL' ? redactUrl(value) : value;
+    expect(e.message).toContain(`${variable}=${JSON.stringify(shown)} is invalid`);
     expect(e.message).toMatch(expected);
   });
 });

@@ -59,6 +59,11 @@ const wholeMoney = new Intl.NumberFormat('en-US', {
 const count = new Intl.NumberFormat('en-US');
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const stateName = (code: string) => STATE_NAMES[code] ?? code;
+/**
+ * ECharts renders tooltip formatters' strings as HTML: every value in one goes through esc, since a state or
+ * source comes from loaded data (a customers CSV) and must never become markup.
+ */
+const esc = (v: unknown) => String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const clock = (d: Date) => d.toLocaleTimeString('en-US', { hour12: false });
 
 async function getJson<T>(url: string): Promise<T> {
@@ -130,9 +135,9 @@ function buildSourceCards(): void {
     const card = document.createElement('section');
     card.className = 'card';
     card.dataset.source = source;
-    card.innerHTML = `<h3><span class="swatch" style="background:${COLORS[source]}"></span>Total Sales in different states with Source ${source}<span class="total"></span></h3>
-      <div class="chart" role="img" aria-label="Bar chart: amount paid per state for source ${source}, highest first"></div>
-      <details><summary>Data table</summary><table class="data" aria-label="Sales per state, source ${source}, highest first"></table></details>`;
+    card.innerHTML = `<h3><span class="swatch" style="background:${esc(COLORS[source])}"></span>Total Sales in different states with Source ${esc(source)}<span class="total"></span></h3>
+      <div class="chart" role="img" aria-label="Bar chart: amount paid per state for source ${esc(source)}, highest first"></div>
+      <details><summary>Data table</summary><table class="data" aria-label="Sales per state, source ${esc(source)}, highest first"></table></details>`;
     host.appendChild(card);
     sourceCharts.set(source, {
       chart: chart(card.querySelector('.chart') as HTMLElement),
@@ -156,7 +161,7 @@ function drawSource(source: string, rows: StateSales[]): void {
         axisPointer: { type: 'shadow' },
         formatter: (p: Array<{ dataIndex: number }>) => {
           const r = rows[p[0].dataIndex];
-          return `<b>${stateName(r.state)} (${r.state})</b><br/>${money.format(r.amount)}<br/>${count.format(r.orders)} orders`;
+          return `<b>${esc(stateName(r.state))} (${esc(r.state)})</b><br/>${esc(money.format(r.amount))}<br/>${esc(count.format(r.orders))} orders`;
         },
       },
       xAxis: {
@@ -206,7 +211,7 @@ function drawHeatmap(t: Totals): void {
       title: titleFor(has, NO_SALES),
       tooltip: {
         formatter: (p: { value: [number, number, number] }) =>
-          `<b>${SOURCES[p.value[1]]} · ${stateName(states[p.value[0]])}</b><br/>${money.format(p.value[2])}`,
+          `<b>${esc(SOURCES[p.value[1]])} · ${esc(stateName(states[p.value[0]]))}</b><br/>${esc(money.format(p.value[2]))}`,
       },
       grid: { left: 72, right: 16, top: 8, bottom: 84 },
       xAxis: {
@@ -287,8 +292,8 @@ function drawMap(): void {
         trigger: 'item',
         formatter: (p: { name: string; data?: { amount: number; orders: number } }) =>
           p.data
-            ? `<b>${p.name}</b><br/>${money.format(p.data.amount)}<br/>${count.format(p.data.orders)} orders`
-            : `<b>${p.name}</b><br/>no sales`,
+            ? `<b>${esc(p.name)}</b><br/>${esc(money.format(p.data.amount))}<br/>${esc(count.format(p.data.orders))} orders`
+            : `<b>${esc(p.name)}</b><br/>no sales`,
       },
       visualMap: {
         min: 0,
@@ -349,11 +354,12 @@ function drawWindows(ws: WindowSales[], windowSeconds: number): void {
         formatter: (p: Array<{ dataIndex: number }>) => {
           const w = ws[p[0].dataIndex];
           const lines = SOURCES.filter((s) => w.bySource[s]).map(
-            (s) => `<span style="color:${COLORS[s]}">●</span> ${s}: ${money.format(w.bySource[s] ?? 0)}`,
+            (s) =>
+              `<span style="color:${esc(COLORS[s])}">●</span> ${esc(s)}: ${esc(money.format(w.bySource[s] ?? 0))}`,
           );
           return [
-            `<b>${clock(new Date(w.windowStart))}–${clock(new Date(w.windowEnd))}</b>`,
-            `${count.format(w.orders)} orders · ${money.format(w.amount)}`,
+            `<b>${esc(clock(new Date(w.windowStart)))}–${esc(clock(new Date(w.windowEnd)))}</b>`,
+            `${esc(count.format(w.orders))} orders · ${esc(money.format(w.amount))}`,
             ...lines,
           ].join('<br/>');
         },
