@@ -1,6 +1,6 @@
 /** Flag parsing shared by every command: node:util parseArgs with `--help` and clear usage errors. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { usageError } from './errors';
+import { usageError } from '../errors';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

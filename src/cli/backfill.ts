@@ -8,16 +8,17 @@ import {
   type BackfillInput,
   type BackfillProgress,
   type BackfillResult,
-  backfillProgressQuery,
   kindSearchAttributes,
   type ReconcileResult,
 } from '../contract';
 import { backfillRangeProblem } from '../core/days';
+import { alreadyRunning, EXIT, notFound, usageError } from '../errors';
 import { backfillWorkflowId, reconcileWorkflowId } from '../ids';
+import { backfillStatus, queryProgress } from '../ops/backfill';
+import { resultWithProgress } from '../ops/progress';
+import { existingHandle, startOrAttach, withClient } from '../ops/temporal';
 import { numberFlag, parse } from './args';
-import { alreadyRunning, EXIT, notFound, usageError } from './errors';
 import { money, Progress, printTable, progressBar } from './output';
-import { existingHandle, startOrAttach, withClient } from './temporal';
 
 export const BACKFILL_HELP = `Usage:
   salesflow backfill --from YYYY-MM-DD --to YYYY-MM-DD [--source cassandra|csv] [--file data/orders.csv]
@@ -140,75 +141,22 @@ export async function runBackfill(args: string[]): Promise<number> {
   });
 }
 
-/** A query answered by a worker, or null when none answers within a few seconds. */
-async function queryProgress(client: Client, handle: WorkflowHandle): Promise<BackfillProgress | null> {
-  try {
-    return await client.connection.withDeadline(Date.now() + 5000, () => handle.query(backfillProgressQuery));
-  } catch {
-    return null;
-  }
-}
-
-/**
- * A backfill's progress whatever its state: a finished one's result (no worker needed), a running one's
- * progress query, else (no worker answering, failed, cancelled, terminated) the progress its memo last recorded.
- */
-export async function backfillStatus(client: Client, handle: WorkflowHandle): Promise<BackfillProgress> {
-  const d = await handle.describe();
-  const status = d.status.name;
-  if (status === 'COMPLETED') return (await handle.result()) as BackfillResult;
-  if (status === 'RUNNING') {
-    const live = await queryProgress(client, handle);
-    if (live) return live;
-  }
-  const memo = (d.memo ?? {}) as Partial<BackfillProgress> & { range?: string };
-  const [from, to] = (memo.range ?? '..').split('..');
-  const phases: Record<string, BackfillProgress['phase']> = {
-    RUNNING: 'running',
-    FAILED: 'failed',
-    CANCELLED: 'cancelled',
-    TERMINATED: 'terminated',
-    TIMED_OUT: 'timed out',
-    CONTINUED_AS_NEW: 'running',
-  };
-  return {
-    phase: phases[status] ?? 'failed',
-    from: memo.from ?? from,
-    to: memo.to ?? to,
-    source: memo.source ?? 'cassandra',
-    daysTotal: memo.daysTotal ?? 0,
-    daysDone: memo.daysDone ?? 0,
-    chunksTotal: memo.chunksTotal ?? 0,
-    chunksDone: memo.chunksDone ?? 0,
-    orders: memo.orders ?? 0,
-    rows: memo.rows ?? 0,
-    unattributed: memo.unattributed ?? 0,
-  };
-}
-
 export async function waitBackfill(
   client: Client,
   handle: WorkflowHandle,
   showProgress: boolean,
 ): Promise<BackfillResult> {
+  if (!showProgress) return (await handle.result()) as BackfillResult;
   const progress = new Progress();
-  let finished = false;
-  const result = handle.result().finally(() => {
-    finished = true;
-  });
-  while (showProgress && !finished) {
-    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
-    if (finished) break;
-    const p = await queryProgress(client, handle);
-    if (p) progress.update(progressBar('backfill', p.daysDone, p.daysTotal));
-  }
-  const r = (await result) as BackfillResult;
-  if (showProgress) {
-    progress.done(
-      `backfill ${r.from}..${r.to}: ${r.daysDone} days, ${r.orders} orders, ${r.rows} rows in sales_daily` +
-        (r.unattributed ? `, ${r.unattributed} orders with an unknown customer` : ''),
-    );
-  }
+  const r = await resultWithProgress<BackfillResult, BackfillProgress>(
+    handle,
+    () => queryProgress(client, handle),
+    (p) => progress.update(progressBar('backfill', p.daysDone, p.daysTotal)),
+  );
+  progress.done(
+    `backfill ${r.from}..${r.to}: ${r.daysDone} days, ${r.orders} orders, ${r.rows} rows in sales_daily` +
+      (r.unattributed ? `, ${r.unattributed} orders with an unknown customer` : ''),
+  );
   return r;
 }
 

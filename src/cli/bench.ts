@@ -11,17 +11,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Config, loadConfig, REPO_ROOT } from '../config';
 import { DEFAULT_GENERATE_OPTIONS } from '../core/generate';
+import { EXIT } from '../errors';
 import { streamWorkflowId } from '../ids';
+import { loadCustomers } from '../ops/data';
+import { createIsolatedEnv } from '../ops/isolated';
+import { replayInput, startReplay } from '../ops/replay';
+import { startStream, waitCounted } from '../ops/stream';
+import { withClient } from '../ops/temporal';
 import { numberFlag, parse } from './args';
-import { loadCustomers } from './data';
-import { waitCounted } from './demo';
-import { EXIT } from './errors';
 import { writeDataSet } from './generate';
-import { createIsolatedEnv } from './isolated';
 import { printTable } from './output';
-import { replayInput, startReplay } from './replay';
-import { startStream } from './stream';
-import { withClient } from './temporal';
 
 export const BENCH_HELP = `Usage: salesflow bench [--orders N] [--window-seconds N] [--json]
 

@@ -1,9 +1,9 @@
 /** `salesflow dashboard`: serve the live dashboard until SIGINT/SIGTERM. */
 import { type Config, loadConfig } from '../config';
+import { CliError, EXIT, unreachable, usageError } from '../errors';
 import { createPool } from '../io/mysql';
 import { unreachableMessage } from '../io/reach';
 import { numberFlag, parse } from './args';
-import { CliError, EXIT, unreachable, usageError } from './errors';
 
 /** Fails fast when MySQL is down (exit 5) or the read-only user is missing, instead of serving a page of errors. */
 async function checkReadonlyUser(config: Config): Promise<void> {

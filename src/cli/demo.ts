@@ -4,48 +4,17 @@
  * running until Ctrl-C (or exits at once with --exit).
  */
 import * as path from 'node:path';
-import { type Config, loadConfig, REPO_ROOT } from '../config';
-import { streamWorkflowId } from '../ids';
-import { createKafka, highWatermarks } from '../io/kafka';
-import { createPool } from '../io/mysql';
-import { readCheckpoint } from '../io/store/stream';
+import { loadConfig, REPO_ROOT } from '../config';
+import { EXIT } from '../errors';
+import { loadCustomers, queryTotals } from '../ops/data';
+import { replayInput, startReplay } from '../ops/replay';
+import { startStream, waitCounted } from '../ops/stream';
+import { withClient } from '../ops/temporal';
 import { parse } from './args';
-import { loadCustomers, printTotals, queryTotals } from './data';
-import { EXIT } from './errors';
+import { printTotals } from './data';
 import { Progress } from './output';
-import { replayInput, startReplay, waitReplay } from './replay';
+import { waitReplay } from './replay';
 import { runStack } from './stack';
-import { startStream } from './stream';
-import { withClient } from './temporal';
-
-/** Resolves once the stream's committed offsets reach the topic's end as it is now; returns the seconds waited. */
-export async function waitCounted(
-  config: Config,
-  opts: { timeoutMs?: number; onTick?: (lag: number) => void } = {},
-) {
-  const kafka = createKafka(config);
-  const target = await highWatermarks(kafka, config.ordersTopic);
-  const pool = createPool(config, { connectionLimit: 1 });
-  const started = Date.now();
-  try {
-    for (;;) {
-      const checkpoint = await readCheckpoint(pool, streamWorkflowId(config), config.ordersTopic);
-      let lag = 0;
-      for (const [p, end] of target)
-        lag += Math.max(0, Number(BigInt(end) - BigInt(checkpoint[String(p)] ?? '0')));
-      opts.onTick?.(lag);
-      if (lag === 0) return (Date.now() - started) / 1000;
-      if (opts.timeoutMs && Date.now() - started > opts.timeoutMs) {
-        throw new Error(
-          `the stream did not catch up within ${opts.timeoutMs / 1000} s (${lag} records behind)`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  } finally {
-    await pool.end();
-  }
-}
 
 export async function runDemo(args: string[]): Promise<number> {
   const p = parse(args, {

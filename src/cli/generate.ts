@@ -8,8 +8,8 @@ import {
   DEFAULT_GENERATE_OPTIONS,
   type GenerateOptions,
 } from '../core/generate';
+import { EXIT } from '../errors';
 import { numberFlag, parse } from './args';
-import { EXIT } from './errors';
 
 const D = DEFAULT_GENERATE_OPTIONS;
 

@@ -3,8 +3,8 @@
  * line on stderr and exit with a code from ./errors (0 ok, 2 usage, 3 not found, 4 already running, 5 unreachable).
  */
 import { ConfigError, loadConfig, redactSecrets } from '../config';
+import { CliError, EXIT } from '../errors';
 import { ServiceUnreachableError, serviceOf, unreachableMessage } from '../io/reach';
-import { CliError, EXIT } from './errors';
 
 type Command = { summary: string; run: (args: string[]) => Promise<number> };
 

@@ -1,20 +1,13 @@
 /** `salesflow replay`: publish a CSV of orders into Kafka through the replayOrders workflow. */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { replayOrders } from '../../workflows/replay';
-import { type Config, loadConfig } from '../config';
-import {
-  kindSearchAttributes,
-  type PublishOrdersInput,
-  type PublishOrdersResult,
-  type PublishProgress,
-} from '../contract';
-import { replayWorkflowId } from '../ids';
+import type { WorkflowHandle } from '@temporalio/client';
+import { loadConfig } from '../config';
+import type { PublishOrdersResult, PublishProgress } from '../contract';
+import { alreadyRunning, CliError, EXIT, usageError } from '../errors';
+import { resultWithProgress } from '../ops/progress';
+import { replayInput, replayProgress, startReplay } from '../ops/replay';
+import { withClient } from '../ops/temporal';
 import { numberFlag, parse } from './args';
-import { alreadyRunning, CliError, EXIT, usageError } from './errors';
 import { Progress, progressBar } from './output';
-import { startOrAttach, withClient } from './temporal';
 
 export const REPLAY_HELP = `Usage: salesflow replay [--file data/orders.csv] [--rate N | --speedup N | --max] [--wait [--accept-bad]] [--json]
 
@@ -28,79 +21,14 @@ file still goes; with --wait the first bad rows are listed and the exit code is 
 Exit codes: 0 ok, 1 rows were refused (with --wait, unless --accept-bad), 2 usage, 4 a replay is already running,
 5 Temporal unreachable.`;
 
-/** Data rows in a CSV (lines after the header), counted in one streaming pass for the progress bar. */
-export async function countDataRows(file: string): Promise<number> {
-  let newlines = 0;
-  let lastByte = 10;
-  for await (const chunk of fs.createReadStream(file) as AsyncIterable<Buffer>) {
-    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines++;
-    if (chunk.length) lastByte = chunk[chunk.length - 1];
-  }
-  const lines = newlines + (lastByte === 10 ? 0 : 1);
-  return Math.max(0, lines - 1);
-}
-
-export async function replayInput(
-  config: Config,
-  opts: { file: string; rate?: number; speedup?: number; max?: boolean },
-) {
-  const file = path.resolve(opts.file);
-  if (!fs.existsSync(file)) throw usageError(`orders file not found: ${file}`);
-  const input: PublishOrdersInput = {
-    file,
-    topic: config.ordersTopic,
-    rate: opts.rate,
-    speedup: opts.speedup,
-    max: opts.max,
-    totalRows: await countDataRows(file),
-  };
-  return input;
-}
-
-export async function startReplay(client: Client, config: Config, input: PublishOrdersInput) {
-  return startOrAttach(client, replayOrders, {
-    taskQueue: config.taskQueue,
-    workflowId: replayWorkflowId(config),
-    args: [input],
-    memo: { file: input.file, rows: input.totalRows, pace: paceLabel(input) },
-    typedSearchAttributes: kindSearchAttributes('replay'),
-    staticSummary: `replay ${path.basename(input.file)} → ${input.topic} (${paceLabel(input)})`,
-  });
-}
-
-function paceLabel(input: PublishOrdersInput): string {
-  if (input.max) return 'max';
-  if (input.speedup) return `speedup ${input.speedup}x`;
-  return `${input.rate ?? 1} orders/s`;
-}
-
-/** The publish activity's last heartbeat, read from the workflow's pending activity. */
-export async function replayProgress(handle: WorkflowHandle): Promise<PublishProgress | null> {
-  const d = await handle.describe();
-  const pending = d.raw.pendingActivities?.[0];
-  const payload = pending?.heartbeatDetails?.payloads?.[0];
-  if (!payload?.data) return null;
-  try {
-    return JSON.parse(Buffer.from(payload.data).toString('utf8')) as PublishProgress;
-  } catch {
-    return null;
-  }
-}
-
 /** Waits for the replay to finish, drawing a progress bar from its heartbeats. */
 export async function waitReplay(handle: WorkflowHandle, totalRows?: number): Promise<PublishOrdersResult> {
   const progress = new Progress();
-  let finished = false;
-  const result = handle.result().finally(() => {
-    finished = true;
-  });
-  while (!finished) {
-    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
-    if (finished) break;
-    const p = await replayProgress(handle).catch(() => null);
-    if (p) progress.update(progressBar('replay', p.rows, p.totalRows ?? totalRows));
-  }
-  const r = (await result) as PublishOrdersResult;
+  const r = await resultWithProgress<PublishOrdersResult, PublishProgress>(
+    handle,
+    () => replayProgress(handle),
+    (p) => progress.update(progressBar('replay', p.rows, p.totalRows ?? totalRows)),
+  );
   progress.done(replaySummary(r));
   return r;
 }

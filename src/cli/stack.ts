@@ -1,12 +1,12 @@
 /** `salesflow stack up|down|status|logs` and `salesflow migrate`. */
 import * as fs from 'node:fs';
 import { loadConfig } from '../config';
+import { CliError, EXIT, unreachable, usageError } from '../errors';
 import { migrateCassandra } from '../io/cassandra';
 import { migrateMysql } from '../io/mysql';
 import { type ServiceStatus, StackError, StackManager } from '../stack/manager';
 import type { ServiceName } from '../stack/service';
 import { asksHelp, parse } from './args';
-import { CliError, EXIT, unreachable, usageError } from './errors';
 import { printTable } from './output';
 
 const SERVICES: ServiceName[] = ['temporal', 'kafka', 'mysql', 'cassandra'];

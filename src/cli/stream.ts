@@ -1,21 +1,12 @@
 /** `salesflow worker`, `salesflow stream start|stop|pause|resume|status`. */
-import type { Client } from '@temporalio/client';
-import { salesStream } from '../../workflows/stream';
-import { type Config, loadConfig } from '../config';
-import {
-  kindSearchAttributes,
-  pauseSignal,
-  resumeSignal,
-  type SalesStreamInput,
-  type StreamStatus,
-  statusQuery,
-  stopSignal,
-} from '../contract';
+import { loadConfig } from '../config';
+import { pauseSignal, resumeSignal, stopSignal } from '../contract';
+import { alreadyRunning, EXIT, notFound, usageError } from '../errors';
 import { streamWorkflowId } from '../ids';
+import { startStream, streamStatus } from '../ops/stream';
+import { existingHandle, isRunning, withClient } from '../ops/temporal';
 import { asksHelp, parse } from './args';
-import { alreadyRunning, EXIT, notFound, usageError } from './errors';
 import { money, printTable } from './output';
-import { existingHandle, isRunning, startOrAttach, withClient } from './temporal';
 
 export async function runWorker(args: string[]): Promise<number> {
   const p = parse(args, {});
@@ -47,32 +38,6 @@ export const STREAM_HELP = `Usage: salesflow stream <start|stop|pause|resume|sta
 
 Exit codes: 0 ok, 3 no stream workflow (stop/pause/resume: none running), 4 start: already running,
 5 Temporal unreachable.`;
-
-export function streamInput(config: Config): SalesStreamInput {
-  return {
-    streamId: streamWorkflowId(config),
-    topic: config.ordersTopic,
-    windowSeconds: config.windowSeconds,
-  };
-}
-
-/** Starts the stream workflow, or finds the running one. */
-export async function startStream(client: Client, config: Config) {
-  const input = streamInput(config);
-  return startOrAttach(client, salesStream, {
-    taskQueue: config.taskQueue,
-    workflowId: input.streamId,
-    args: [input],
-    memo: { topic: config.ordersTopic, windowSeconds: config.windowSeconds, consumer: config.consumerName },
-    typedSearchAttributes: kindSearchAttributes('stream'),
-    staticSummary: `stream ${config.ordersTopic} → ${config.mysqlDatabase}, ${config.windowSeconds}-second windows`,
-  });
-}
-
-export async function streamStatus(client: Client, config: Config): Promise<StreamStatus> {
-  const handle = await existingHandle(client, streamWorkflowId(config), 'stream');
-  return handle.query(statusQuery);
-}
 
 export async function runStream(args: string[]): Promise<number> {
   const [sub, ...rest] = args;

@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { type Config, loadConfig } from '../config';
+import { CliError, EXIT, notFound, unreachable, usageError } from '../errors';
 import { createPool, mysqlTarget } from '../io/mysql';
 import { DASHBOARD_SLUG, exportAssets, importAssets, SupersetApi } from '../superset/assets';
 import { ASSETS_DIR, ensureVenv, SUPERSET_VERSION } from '../superset/install';
 import { ADMIN_USER, prepareState, startServer, stateOf } from '../superset/server';
 import { numberFlag, parse } from './args';
-import { CliError, EXIT, notFound, unreachable, usageError } from './errors';
 
 export const SUPERSET_HELP = `Usage: salesflow superset [--port 8088]
        salesflow superset --export DIR [--port 8088]

@@ -4,7 +4,7 @@
  *
  * - the pipeline's account (MYSQL_URL's user) gets SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX on
  *   its database and on the databases named `<database>_…` (the isolated pipelines of tests and the benchmark,
- *   src/cli/isolated.ts, which it creates and drops), nothing global, no GRANT OPTION, and only from 127.0.0.1
+ *   src/ops/isolated.ts, which it creates and drops), nothing global, no GRANT OPTION, and only from 127.0.0.1
  *   and localhost where the stack creates it;
  * - the dashboard's read-only user gets SELECT on the tables the dashboard shows and nothing else (not customers).
  *

@@ -5,14 +5,13 @@
  */
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { loadCustomers } from '../../src/cli/data';
-import { waitCounted } from '../../src/cli/demo';
-import { replayInput, startReplay } from '../../src/cli/replay';
-import { startStream } from '../../src/cli/stream';
-import { connectClient } from '../../src/cli/temporal';
 import { REPO_ROOT } from '../../src/config';
 import type { PublishOrdersResult } from '../../src/contract';
 import { streamWorkflowId } from '../../src/ids';
+import { loadCustomers } from '../../src/ops/data';
+import { replayInput, startReplay } from '../../src/ops/replay';
+import { startStream, waitCounted } from '../../src/ops/stream';
+import { connectClient } from '../../src/ops/temporal';
 import { type RunningWorker, startWorker } from '../../workers/worker';
 import { createTestEnv, type TestEnv } from './env';
 

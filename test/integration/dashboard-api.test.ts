@@ -10,8 +10,6 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStream } from '../../src/cli/stream';
-import { connectClient } from '../../src/cli/temporal';
 import { REPO_ROOT } from '../../src/config';
 import type { Offsets } from '../../src/contract';
 import { SOURCES } from '../../src/core/types';
@@ -21,6 +19,8 @@ import { createPool, type Pool } from '../../src/io/mysql';
 import { replaceDailyRows } from '../../src/io/store/daily';
 import { commitWindow } from '../../src/io/store/stream';
 import { readTotals } from '../../src/io/store/totals';
+import { startStream } from '../../src/ops/stream';
+import { connectClient } from '../../src/ops/temporal';
 import { salesflow } from '../helpers/cli';
 import { createTestEnv, type TestEnv } from '../helpers/env';
 

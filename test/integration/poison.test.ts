@@ -10,8 +10,6 @@ import { parse } from 'csv-parse/sync';
 import type { Producer } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryTotals } from '../../src/cli/data';
-import { waitCounted } from '../../src/cli/demo';
 import { statusQuery } from '../../src/contract';
 import { encodeOrderMessage } from '../../src/core/message';
 import type { Order } from '../../src/core/types';
@@ -27,6 +25,8 @@ import {
   readRange,
 } from '../../src/io/kafka';
 import { createPool, type Pool } from '../../src/io/mysql';
+import { queryTotals } from '../../src/ops/data';
+import { waitCounted } from '../../src/ops/stream';
 import { salesflow } from '../helpers/cli';
 import { CUSTOMERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
 import { until } from '../helpers/until';

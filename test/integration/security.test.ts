@@ -171,7 +171,7 @@ describe('MySQL accounts on an isolated stack', () => {
   }, 300_000);
 
   it('isolated pipelines work with the narrowed grants', async () => {
-    const { createIsolatedEnv } = await import('../../src/cli/isolated');
+    const { createIsolatedEnv } = await import('../../src/ops/isolated');
     const saved = { ...process.env };
     Object.assign(process.env, env);
     try {

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { replayInput, startReplay } from '../../src/cli/replay';
-import { streamInput } from '../../src/cli/stream';
 import { pauseSignal, resumeSignal, type StreamState, statusQuery, stopSignal } from '../../src/contract';
+import { replayInput, startReplay } from '../../src/ops/replay';
+import { streamInput } from '../../src/ops/stream';
 import { salesStream } from '../../workflows/stream';
 import { sliceCsv, type TestEnv } from '../helpers/env';
 import { ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';

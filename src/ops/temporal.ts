@@ -9,8 +9,8 @@ import {
 } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import type { Config } from '../config';
+import { notFound, unreachable } from '../errors';
 import { unreachableMessage } from '../io/reach';
-import { notFound, unreachable } from './errors';
 
 export async function connectClient(config: Config): Promise<{ client: Client; close: () => Promise<void> }> {
   let connection: Connection;
