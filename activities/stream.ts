@@ -19,9 +19,6 @@ import { isMysqlDataError, SinkRejectedError } from '../src/io/sink-errors';
 import { alreadyCounted, committedWindow, commitWindow, readCheckpoint } from '../src/io/store/stream';
 import type { ActivityDeps } from './deps';
 
-/** Testing aid (SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS): pause between the Cassandra writes and the commit. */
-const FAULT_PAUSE_MS = Number(process.env.SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS ?? 0);
-
 /** Where the stream starts: its committed checkpoint, or the earliest offsets of a topic it never read. */
 async function startOffsets(deps: ActivityDeps, streamId: string, topic: string) {
   const checkpoint = await readCheckpoint(deps.pool, streamId, topic);
@@ -266,9 +263,10 @@ async function flushPart(
   }
 
   // Fault-injection hook for the crash tests: a window whose raw orders are written but not yet committed.
-  if (FAULT_PAUSE_MS > 0) {
-    console.log(`flushWindow: pausing ${FAULT_PAUSE_MS} ms before committing window ${input.windowStartMs}`);
-    await new Promise((r) => setTimeout(r, FAULT_PAUSE_MS));
+  const pauseMs = deps.config.faultPauseBeforeCommitMs;
+  if (pauseMs > 0) {
+    console.log(`flushWindow: pausing ${pauseMs} ms before committing window ${input.windowStartMs}`);
+    await new Promise((r) => setTimeout(r, pauseMs));
   }
 
   // The commit point.

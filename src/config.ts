@@ -17,6 +17,8 @@ export interface Config {
   kafkaPartitions: number;
   mysqlUrl: string;
   mysqlDatabase: string;
+  /** MYSQL_URL's parts. */
+  mysql: MysqlTarget;
   mysqlReadonlyUser: string;
   mysqlReadonlyPassword: string;
   cassandraContactPoints: string[];
@@ -27,6 +29,12 @@ export interface Config {
   flushPartRecords: number;
   /** How often an open window's arrivals are committed (the running totals' freshness). */
   commitIntervalMs: number;
+  /** The worker's log level for Temporal's own messages (SALESFLOW_LOG). */
+  workerLogLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Testing aid: a pause between a flush part's Cassandra writes and its commit, for the crash tests. */
+  faultPauseBeforeCommitMs: number;
+  /** The browser the UI tests drive (CHROMIUM_PATH); unset: Debian's `chromium`, installed on first use. */
+  chromiumPath: string | null;
   consumerName: string;
   dashboardPort: number;
   cacheDir: string;
@@ -131,7 +139,16 @@ export function redactSecrets(text: string, env: Env = process.env): string {
   return out;
 }
 
-function mysqlUrl(env: Env): { url: string; database: string } {
+/** Where MYSQL_URL points, parsed once here for every connection. */
+export interface MysqlTarget {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+function mysqlUrl(env: Env): { url: string; database: string; target: MysqlTarget } {
   // Errors quote the URL without its password: messages end up in terminals, CI logs and bug reports.
   const raw = str(env, 'MYSQL_URL', 'mysql://salesflow:salesflow@127.0.0.1:3306/sales_data');
   const shown = redactUrl(raw);
@@ -153,7 +170,16 @@ function mysqlUrl(env: Env): { url: string; database: string } {
   if (!NAME.test(database)) {
     throw new ConfigError('MYSQL_URL', 'a database name in the path, e.g. /sales_data', shown);
   }
-  return { url: raw, database };
+  let user: string;
+  let password: string;
+  try {
+    user = decodeURIComponent(parsed.username);
+    password = decodeURIComponent(parsed.password);
+  } catch {
+    throw new ConfigError('MYSQL_URL', 'a user and password in valid percent-encoding', shown);
+  }
+  const port = Number(parsed.port || 3306);
+  return { url: raw, database, target: { host: parsed.hostname, port, user, password, database } };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -170,6 +196,7 @@ export function loadConfig(env: Env = process.env): Config {
     kafkaPartitions: int(env, 'KAFKA_PARTITIONS', 1, 1, 1024),
     mysqlUrl: mysql.url,
     mysqlDatabase: mysql.database,
+    mysql: mysql.target,
     mysqlReadonlyUser: str(env, 'MYSQL_READONLY_USER', 'salesflow_ro', NAME, 'a MySQL user name'),
     mysqlReadonlyPassword: str(env, 'MYSQL_READONLY_PASSWORD', 'salesflow_ro'),
     cassandraContactPoints: hostPorts(env, 'CASSANDRA_CONTACT_POINTS', '127.0.0.1:9042'),
@@ -185,6 +212,15 @@ export function loadConfig(env: Env = process.env): Config {
     windowSeconds: int(env, 'WINDOW_SECONDS', 15, 1, 3600),
     flushPartRecords: int(env, 'FLUSH_PART_RECORDS', 20_000, 1, 1_000_000),
     commitIntervalMs: int(env, 'COMMIT_INTERVAL_MS', 500, 50, 60_000),
+    workerLogLevel: str(
+      env,
+      'SALESFLOW_LOG',
+      'WARN',
+      /^(TRACE|DEBUG|INFO|WARN|ERROR)$/,
+      'TRACE, DEBUG, INFO, WARN or ERROR',
+    ) as Config['workerLogLevel'],
+    faultPauseBeforeCommitMs: int(env, 'SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS', 0, 0, 600_000),
+    chromiumPath: env.CHROMIUM_PATH?.trim() || null,
     consumerName: str(env, 'CONSUMER_NAME', 'salesflow', /^[A-Za-z0-9._-]+$/, 'a consumer name'),
     dashboardPort: int(env, 'DASHBOARD_PORT', 3000, 1, 65535),
     cacheDir: path.resolve(str(env, 'SALESFLOW_CACHE', path.join(os.homedir(), '.cache', 'salesflow'))),

@@ -12,6 +12,12 @@ import { connectProducer, createKafka, ensureTopics, topicMaxMessageBytes } from
 import { createPool, type Pool } from '../src/io/mysql';
 import { customersVersion, loadCustomerDims } from '../src/io/store/customers';
 
+/**
+ * Activities one worker runs at once. Each holds at most one MySQL connection at a time (a commit, a lookup),
+ * so the pool has one connection per slot and one spare for the small reads between them.
+ */
+export const ACTIVITY_SLOTS = 8;
+
 export class ServiceClients implements ActivityDeps {
   readonly kafka: Kafka;
   readonly pool: Pool;
@@ -23,7 +29,7 @@ export class ServiceClients implements ActivityDeps {
 
   constructor(readonly config: Config) {
     this.kafka = createKafka(config);
-    this.pool = createPool(config, { connectionLimit: 8 });
+    this.pool = createPool(config, { connectionLimit: ACTIVITY_SLOTS + 1 });
   }
 
   producer(): Promise<Producer> {

@@ -8,7 +8,7 @@ import { createActivities } from '../activities';
 import type { Config } from '../src/config';
 import { checkDataServices } from '../src/io/preflight';
 import { reaching } from '../src/io/reach';
-import { ServiceClients } from './clients';
+import { ACTIVITY_SLOTS, ServiceClients } from './clients';
 
 export interface RunningWorker {
   worker: Worker;
@@ -26,7 +26,7 @@ export async function startWorker(
     Runtime.install({
       shutdownSignals: opts.handleSignals === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'],
       // Workers log warnings and errors; set SALESFLOW_LOG=INFO (or DEBUG) for Temporal's lifecycle messages.
-      logger: new DefaultLogger((process.env.SALESFLOW_LOG as 'INFO' | undefined) ?? 'WARN'),
+      logger: new DefaultLogger(config.workerLogLevel),
     });
     runtimeInstalled = true;
   }
@@ -48,7 +48,7 @@ export async function startWorker(
     taskQueue: config.taskQueue,
     workflowsPath: path.join(__dirname, '..', 'workflows'),
     activities: createActivities(deps),
-    maxConcurrentActivityTaskExecutions: 8,
+    maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
     // A cancelled backfill learns it with its next heartbeat; the default throttle (80 % of the heartbeat
     // timeout) would leave it running for up to 24 s.
     maxHeartbeatThrottleInterval: '2 seconds',

@@ -4,7 +4,7 @@
  */
 import { ConfigError, loadConfig, redactSecrets } from '../config';
 import { CliError, EXIT } from '../errors';
-import { ServiceUnreachableError, serviceOf, unreachableMessage } from '../io/reach';
+import { isConnectionFailure, ServiceUnreachableError, serviceOf, unreachableMessage } from '../io/reach';
 
 type Command = { summary: string; run: (args: string[]) => Promise<number> };
 
@@ -147,6 +147,7 @@ export async function main(argv: string[]): Promise<void> {
     const unreachable = unreachableReason(e);
     if (unreachable) process.exitCode = EXIT.unreachable;
     console.error(redactSecrets(`salesflow ${name}: ${(unreachable ?? reasonOf(e)).split('\n')[0]}`));
+    // Read here, not through loadConfig: the config itself may be what failed.
     if (process.env.SALESFLOW_DEBUG) console.error(redactSecrets(String((e as Error)?.stack ?? e)));
   }
 }
@@ -187,13 +188,5 @@ export function exitCodeFor(e: unknown): number {
   if (e instanceof CliError) return e.exitCode;
   if (e instanceof ServiceUnreachableError) return EXIT.unreachable;
   if (e instanceof ConfigError) return EXIT.usage;
-  const text = String((e as Error)?.message ?? e);
-  if (
-    /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|NoHostAvailable|All host\(s\) tried|Connection dropped|TransportError/i.test(
-      text,
-    )
-  ) {
-    return EXIT.unreachable;
-  }
-  return EXIT.failure;
+  return isConnectionFailure(e) ? EXIT.unreachable : EXIT.failure;
 }

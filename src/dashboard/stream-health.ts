@@ -11,6 +11,7 @@ export type { StreamHealth };
 
 import { statusQuery } from '../contract';
 import { streamWorkflowId } from '../ids';
+import { isWorkflowNotFound } from '../ops/temporal';
 
 const CONNECT_MS = 2000;
 const DESCRIBE_MS = 2000;
@@ -74,7 +75,7 @@ export function streamProbe(config: Config): StreamProbe {
       running = d.status.name === 'RUNNING';
       if (!running) return { ...empty, status: d.status.name.toLowerCase().replace(/_/g, ' ') };
     } catch (e) {
-      if ((e as Error).name === 'WorkflowNotFoundError')
+      if (isWorkflowNotFound(e))
         return { ...empty, status: 'not found', detail: 'start it: npx salesflow stream start' };
       if (grpcCode(e) === UNAVAILABLE || grpcCode(e) === DEADLINE_EXCEEDED) {
         // Drop the connection: the next call reconnects (Temporal may have restarted).

@@ -5,29 +5,15 @@
 
 import type { RowDataPacket } from 'mysql2/promise';
 import * as mysql from 'mysql2/promise';
-import type { Config } from '../config';
+import type { Config, MysqlTarget } from '../config';
 import { DASHBOARD_TABLES, grantReadonly, stackAdminConnection } from './mysql-grants';
 
 export type Pool = mysql.Pool;
 
-export interface MysqlTarget {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-}
+export type { MysqlTarget };
 
-export function mysqlTarget(config: Config): MysqlTarget {
-  const url = new URL(config.mysqlUrl);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 3306),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    database: config.mysqlDatabase,
-  };
-}
+/** Where MYSQL_URL points (parsed once, by loadConfig). */
+export const mysqlTarget = (config: Config): MysqlTarget => config.mysql;
 
 /** One connection as the pipeline's account; `database` also selects (and so checks access to) its database. */
 export function connectMysql(config: Config, opts: { database?: boolean } = {}): Promise<mysql.Connection> {

@@ -29,10 +29,8 @@ export class ServiceUnreachableError extends Error {
 
 export function serviceAddress(service: Service, config: Config): string {
   switch (service) {
-    case 'mysql': {
-      const url = new URL(config.mysqlUrl);
-      return `${url.hostname}:${url.port || '3306'}`;
-    }
+    case 'mysql':
+      return `${config.mysql.host}:${config.mysql.port}`;
     case 'kafka':
       return config.kafkaBrokers.join(',');
     case 'cassandra':

@@ -1,5 +1,4 @@
 /** The data operations: running totals, loading customers, and resetting the pipeline's stores. */
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../config';
 import type { SalesRow } from '../core/aggregate';
@@ -13,7 +12,7 @@ import { createPool, mysqlTarget } from '../io/mysql';
 import { upsertCustomers } from '../io/store/customers';
 import { resetPipelineTables } from '../io/store/stream';
 import { readTotals } from '../io/store/totals';
-import { withClient } from './temporal';
+import { terminateIfRunning, withClient } from './temporal';
 
 export async function queryTotals(config: Config): Promise<SalesRow[]> {
   const pool = createPool(config, { connectionLimit: 1 });
@@ -159,13 +158,8 @@ export async function resetAll(config: Config): Promise<void> {
     );
   }
   await withClient(config, async (client) => {
-    for (const id of [streamWorkflowId(config), replayWorkflowId(config)]) {
-      try {
-        await client.workflow.getHandle(id).terminate('salesflow reset');
-      } catch (e) {
-        if (!(e instanceof WorkflowNotFoundError) && !/not found|already completed/i.test(String(e))) throw e;
-      }
-    }
+    for (const id of [streamWorkflowId(config), replayWorkflowId(config)])
+      await terminateIfRunning(client, id, 'salesflow reset');
   });
   const kafka = createKafka(config);
   const admin = kafka.admin();

@@ -32,13 +32,30 @@ export async function withClient<T>(config: Config, fn: (client: Client) => Prom
   }
 }
 
+/**
+ * A workflow that does not exist, or no longer runs (Temporal answers NotFound to terminating or signalling a
+ * closed one): the one test for it, used by the CLI, reset and the dashboard alike.
+ */
+export function isWorkflowNotFound(e: unknown): boolean {
+  return e instanceof WorkflowNotFoundError || (e as Error)?.name === 'WorkflowNotFoundError';
+}
+
+/** Terminates the workflow if it runs; nothing to do when it does not exist or has finished. */
+export async function terminateIfRunning(client: Client, workflowId: string, reason: string): Promise<void> {
+  try {
+    await client.workflow.getHandle(workflowId).terminate(reason);
+  } catch (e) {
+    if (!isWorkflowNotFound(e)) throw e;
+  }
+}
+
 /** Whether the workflow with this ID is running now. */
 export async function isRunning(handle: WorkflowHandle): Promise<boolean> {
   try {
     const d = await handle.describe();
     return d.status.name === 'RUNNING';
   } catch (e) {
-    if (e instanceof WorkflowNotFoundError) return false;
+    if (isWorkflowNotFound(e)) return false;
     throw e;
   }
 }
@@ -77,7 +94,7 @@ export async function existingHandle(
   try {
     await handle.describe();
   } catch (e) {
-    if (e instanceof WorkflowNotFoundError) throw notFound(`no ${what} workflow (${workflowId})`);
+    if (isWorkflowNotFound(e)) throw notFound(`no ${what} workflow (${workflowId})`);
     throw e;
   }
   return handle;

@@ -2,6 +2,7 @@
  * Debian's Chromium for the browser tests (dashboard and Temporal UI), installed with apt-get when missing and
  * driven by playwright-core through its executablePath: no browser downloads.
  */
+import { loadConfig } from '../config';
 import { aptInstall, which } from './proc';
 
 /** Flags for a headless Chromium that stays off the network except for the pages it is pointed at. */
@@ -19,7 +20,7 @@ export const CHROMIUM_ARGS = [
 
 /** Path of the chromium binary, installing Debian's package first if it is not on PATH. */
 export async function ensureChromium(log: (line: string) => void = console.error): Promise<string> {
-  const found = process.env.CHROMIUM_PATH ?? (await which('chromium'));
+  const found = loadConfig().chromiumPath ?? (await which('chromium'));
   if (found) return found;
   await aptInstall(log, 'chromium', ['chromium']);
   const installed = await which('chromium');

@@ -26,19 +26,18 @@ async function serverBinary(): Promise<string | undefined> {
 export const mysqlService: ManagedService = {
   name: 'mysql',
   address(config: Config) {
-    const url = new URL(config.mysqlUrl);
-    return `${url.hostname}:${url.port || '3306'}`;
+    return `${config.mysql.host}:${config.mysql.port}`;
   },
 
   async probe(config: Config): Promise<Probe> {
     let conn: mysql.Connection | undefined;
     try {
-      const url = new URL(config.mysqlUrl);
+      const { host, port, user, password } = config.mysql;
       conn = await mysql.createConnection({
-        host: url.hostname,
-        port: Number(url.port || 3306),
-        user: decodeURIComponent(url.username),
-        password: decodeURIComponent(url.password),
+        host,
+        port,
+        user,
+        password,
         connectTimeout: 2000,
       });
       const [rows] = await conn.query('SELECT VERSION() AS v');
