@@ -30,7 +30,10 @@ const fromMs = (ms: number) => {
 export function isDate(s: string): boolean {
   const m = DATE.exec(s);
   if (!m) return false;
-  return fromMs(utcMs(Number(m[1]), Number(m[2]), Number(m[3]))) === s;
+  const [month, day] = [Number(m[2]), Number(m[3])];
+  // Out-of-range parts would roll over (9999-99-99 into year 10007), past what fromMs can write.
+  if (month < 1 || month > 12 || day < 1 || day > 31) return false;
+  return fromMs(utcMs(Number(m[1]), month, day)) === s;
 }
 
 export const addDays = (day: string, n: number) => fromMs(toMs(day) + n * DAY_MS);

@@ -15,6 +15,9 @@ describe('calendar days', () => {
     expect(isDate('2019-02-29')).toBe(false);
     expect(isDate('2018-13-01')).toBe(false);
     expect(isDate('2018-1-01')).toBe(false);
+    expect(isDate('9999-99-99')).toBe(false);
+    expect(isDate('9999-12-32')).toBe(false);
+    expect(isDate('2018-00-10')).toBe(false);
   });
 
   it('adds days across months and years', () => {
