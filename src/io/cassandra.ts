@@ -8,18 +8,11 @@ import { eventDay } from '../core/time';
 import type { Order } from '../core/types';
 import { isCassandraValueError } from './sink-errors';
 
-export interface RawOrderRow {
+/** A counted order as the raw-order tables keep it: its fields, its day, and the Kafka record it came from. */
+export interface RawOrderRow extends Omit<Order, 'id'> {
   orderId: number;
-  createdAt: string;
   /** The calendar date written in Created At, in its own offset. */
   day: string;
-  discount: number | null;
-  productId: number;
-  quantity: number;
-  subtotal: number;
-  tax: number;
-  total: number;
-  userId: number;
   kafkaPartition: number;
   kafkaOffset: string;
   kafkaTs: number;

@@ -34,6 +34,19 @@ describe('backfill and reconcile', () => {
   const customersCsv = CUSTOMERS_CSV;
 
   const salesflow = (args: string[]) => runSalesflow(args, t.env);
+  /** `backfill` of the test's range from a CSV, waiting for it. */
+  const csvBackfill = (file: string) => [
+    'backfill',
+    '--from',
+    FROM,
+    '--to',
+    TO,
+    '--source',
+    'csv',
+    '--file',
+    file,
+    '--wait',
+  ];
   const daily = async (from = FROM, to = TO): Promise<DailySalesRow[]> => {
     const pool = createPool(t.config, { connectionLimit: 1 });
     try {
@@ -109,18 +122,7 @@ describe('backfill and reconcile', () => {
 
   it('recomputes the same rows from the CSV when raw data is missing', async () => {
     const before = await daily();
-    const r = await salesflow([
-      'backfill',
-      '--from',
-      FROM,
-      '--to',
-      TO,
-      '--source',
-      'csv',
-      '--file',
-      ordersCsv,
-      '--wait',
-    ]);
+    const r = await salesflow(csvBackfill(ordersCsv));
     expect(r.code, r.stderr).toBe(0);
     const after = await daily();
     expect(after.map((x) => [x.day, x.source, x.state, x.orders])).toEqual(
@@ -303,18 +305,7 @@ describe('backfill and reconcile', () => {
 
   it('fails with the reason, leaving sales_daily as it was, when the CSV is not an orders CSV', async () => {
     const before = await daily();
-    const r = await salesflow([
-      'backfill',
-      '--from',
-      FROM,
-      '--to',
-      TO,
-      '--source',
-      'csv',
-      '--file',
-      customersCsv,
-      '--wait',
-    ]);
+    const r = await salesflow(csvBackfill(customersCsv));
     expect(r.code).toBe(1);
     const reasons = r.stderr.split('\n').filter((l) => l.startsWith('salesflow backfill:'));
     expect(reasons, r.stderr).toHaveLength(1);

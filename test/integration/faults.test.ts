@@ -55,30 +55,58 @@ function kill9(child: ChildProcess): Promise<void> {
   });
 }
 
-describe('exactly once through worker crashes', () => {
-  let t: TestEnv;
-  let client: Client;
-  let closeClient: () => Promise<void>;
-  const workers: ChildProcess[] = [];
-
+/**
+ * An isolated pipeline whose workers are separate processes (started by the test, SIGKILLed at will), with the
+ * default customers loaded; everything it started is stopped after the tests.
+ */
+function crashRig(prefix: string, env: Record<string, string>) {
+  const rig = {
+    t: undefined as unknown as TestEnv,
+    client: undefined as unknown as Client,
+    workers: [] as ChildProcess[],
+  };
+  let closeClient: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    // Parts of 500 records: the kill mid-flush lands after some parts of a window have committed.
-    t = await createTestEnv('faults', { FLUSH_PART_RECORDS: '500' });
-    ({ client, close: closeClient } = await connectClient(t.config));
-    await loadCustomers(t.config, CUSTOMERS_CSV);
+    rig.t = await createTestEnv(prefix, env);
+    ({ client: rig.client, close: closeClient } = await connectClient(rig.t.config));
+    await loadCustomers(rig.t.config, CUSTOMERS_CSV);
   });
-
   afterAll(async () => {
-    await client?.workflow
-      .getHandle(streamWorkflowId(t.config))
+    await rig.client?.workflow
+      .getHandle(streamWorkflowId(rig.t.config))
       .terminate('test done')
       .catch(() => undefined);
-    for (const w of workers) await kill9(w);
+    for (const w of rig.workers) await kill9(w);
     await closeClient?.();
-    await t?.cleanup();
+    await rig.t?.cleanup();
   });
+  return rig;
+}
+
+/** Totals equal the independent reference, and each store holds every order once. */
+async function expectExactlyOnce(t: TestEnv, ordersCsv: string, orders: number) {
+  const expected = referenceTotals(ordersCsv, CUSTOMERS_CSV);
+  const totals = await queryTotals(t.config);
+  expect(totals.reduce((n, r) => n + r.orders, 0)).toBe(orders);
+  for (const row of totals) {
+    const ref = expected.get(`${row.source}|${row.state}`)!;
+    expect(row.orders).toBe(ref.orders);
+    expect(relErr(row.amount, ref.amount)).toBeLessThanOrEqual(1e-9);
+  }
+  const pool = createPool(t.config, { connectionLimit: 1 });
+  expect(await countedOrderCount(pool)).toBe(orders);
+  await pool.end();
+  const cassandra = await connectCassandra(t.config);
+  expect(await countOrders(cassandra, t.config.cassandraKeyspace)).toBe(orders);
+  await cassandra.shutdown();
+}
+
+describe('exactly once through worker crashes', () => {
+  // Parts of 500 records: the kill mid-flush lands after some parts of a window have committed.
+  const rig = crashRig('faults', { FLUSH_PART_RECORDS: '500' });
 
   it('counts every order once after SIGKILL mid-flush and mid-replay', async () => {
+    const { t, client, workers } = rig;
     const ordersCsv = headCsv(
       path.join(REPO_ROOT, 'data/orders.csv'),
       path.join(t.tmpDir, 'orders.csv'),
@@ -115,20 +143,7 @@ describe('exactly once through worker crashes', () => {
     expect(result.resumedFrom).toBeGreaterThan(0);
     await waitCounted(t.config, { timeoutMs: 120_000 });
 
-    const expected = referenceTotals(ordersCsv, CUSTOMERS_CSV);
-    const totals = await queryTotals(t.config);
-    expect(totals.reduce((n, r) => n + r.orders, 0)).toBe(ORDERS);
-    for (const row of totals) {
-      const ref = expected.get(`${row.source}|${row.state}`)!;
-      expect(row.orders).toBe(ref.orders);
-      expect(relErr(row.amount, ref.amount)).toBeLessThanOrEqual(1e-9);
-    }
-    const pool = createPool(t.config, { connectionLimit: 1 });
-    expect(await countedOrderCount(pool)).toBe(ORDERS);
-    await pool.end();
-    const cassandra = await connectCassandra(t.config);
-    expect(await countOrders(cassandra, t.config.cassandraKeyspace)).toBe(ORDERS);
-    await cassandra.shutdown();
+    await expectExactlyOnce(t, ordersCsv, ORDERS);
 
     // The workflow adds a window's stats when the window closes (MySQL has them live, as parts commit).
     const handle = client.workflow.getHandle(streamWorkflowId(t.config));
@@ -141,30 +156,13 @@ describe('exactly once through worker crashes', () => {
 });
 
 describe('continuous commits in an open window', () => {
-  let t: TestEnv;
-  let client: Client;
-  let closeClient: () => Promise<void>;
-  const workers: ChildProcess[] = [];
   const LIVE_ORDERS = 1200;
 
-  beforeAll(async () => {
-    // 30-second windows: everything below happens while one window is open.
-    t = await createTestEnv('live', { WINDOW_SECONDS: '30', COMMIT_INTERVAL_MS: '300' });
-    ({ client, close: closeClient } = await connectClient(t.config));
-    await loadCustomers(t.config, CUSTOMERS_CSV);
-  });
-
-  afterAll(async () => {
-    await client?.workflow
-      .getHandle(streamWorkflowId(t.config))
-      .terminate('test done')
-      .catch(() => undefined);
-    for (const w of workers) await kill9(w);
-    await closeClient?.();
-    await t?.cleanup();
-  });
+  // 30-second windows: everything below happens while one window is open.
+  const rig = crashRig('live', { WINDOW_SECONDS: '30', COMMIT_INTERVAL_MS: '300' });
 
   it('counts orders before their window closes, and a kill during a live commit loses and doubles nothing', async () => {
+    const { t, client, workers } = rig;
     const ordersCsv = headCsv(
       path.join(REPO_ROOT, 'data/orders.csv'),
       path.join(t.tmpDir, 'live.csv'),
@@ -205,18 +203,7 @@ describe('continuous commits in an open window', () => {
         `live: ${seenLive} orders counted before the first window closed; ${await counted()} in all`,
       );
 
-      const expected = referenceTotals(ordersCsv, CUSTOMERS_CSV);
-      const totals = await queryTotals(t.config);
-      expect(totals.reduce((n, r) => n + r.orders, 0)).toBe(LIVE_ORDERS);
-      for (const row of totals) {
-        const ref = expected.get(`${row.source}|${row.state}`)!;
-        expect(row.orders).toBe(ref.orders);
-        expect(relErr(row.amount, ref.amount)).toBeLessThanOrEqual(1e-9);
-      }
-      expect(await counted()).toBe(LIVE_ORDERS);
-      const cassandra = await connectCassandra(t.config);
-      expect(await countOrders(cassandra, t.config.cassandraKeyspace)).toBe(LIVE_ORDERS);
-      await cassandra.shutdown();
+      await expectExactlyOnce(t, ordersCsv, LIVE_ORDERS);
     } finally {
       await pool.end();
     }

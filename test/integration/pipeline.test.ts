@@ -21,6 +21,21 @@ import { until } from '../helpers/until';
 
 const ORDERS = 3000;
 
+/** An order message as the seed writes it, with some fields changed. */
+const orderJson = (over: Record<string, unknown>) =>
+  JSON.stringify({
+    ID: 900000,
+    'Created At': '2019-02-11T21:40:27.892+05:30',
+    Discount: null,
+    'Product ID': 14,
+    Quantity: 2,
+    Subtotal: 10,
+    Tax: 1,
+    Total: 11,
+    'User ID': 1,
+    ...over,
+  });
+
 describe('pipeline on the real stack', () => {
   let pipeline: Pipeline;
   let t: TestEnv;
@@ -103,41 +118,11 @@ describe('pipeline on the real stack', () => {
     const producer = await connectProducer(kafka);
     const bad: Record<string, string> = {
       malformed_json: '{"ID": 900001, "Created At": ',
-      wrong_type: JSON.stringify({
-        ID: 900002,
-        'Created At': '2019-02-11T21:40:27.892+05:30',
-        Discount: null,
-        'Product ID': 14,
-        Quantity: 'two',
-        Subtotal: 1,
-        Tax: 1,
-        Total: 2,
-        'User ID': 1,
-      }),
+      wrong_type: orderJson({ ID: 900002, Quantity: 'two', Subtotal: 1, Tax: 1, Total: 2 }),
       missing_field:
         '{"ID": 900003, "Created At": "2019-02-11T21:40:27.892+05:30", "Discount": null, "Product ID": 8, "Subtotal": 98.8, "Tax": 5.93, "Total": 105.6, "User ID": 40}',
-      invalid_amount: JSON.stringify({
-        ID: 900004,
-        'Created At': '2019-02-11T21:40:27.892+05:30',
-        Discount: null,
-        'Product ID': 14,
-        Quantity: 2,
-        Subtotal: 10,
-        Tax: 1,
-        Total: -11,
-        'User ID': 1,
-      }),
-      unknown_customer: JSON.stringify({
-        ID: 900005,
-        'Created At': '2019-02-11T21:40:27.892+05:30',
-        Discount: null,
-        'Product ID': 14,
-        Quantity: 2,
-        Subtotal: 10,
-        Tax: 1,
-        Total: 11,
-        'User ID': 99_999_999,
-      }),
+      invalid_amount: orderJson({ ID: 900004, Total: -11 }),
+      unknown_customer: orderJson({ ID: 900005, 'User ID': 99_999_999 }),
     };
     // Exactly what the seed's Python producer writes for a pandas row with a missing Discount.
     const seed =
