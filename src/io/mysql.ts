@@ -66,6 +66,22 @@ export function createPool(
 export const LOCK_WAIT_SECONDS = 10;
 export const IDLE_TRANSACTION_SECONDS = 15;
 
+/** The key of a stream's window, as sales_windows and stream_windows start. */
+const WINDOW_KEY = `stream_id VARCHAR(128) NOT NULL,
+    window_start DATETIME(3) NOT NULL,
+    window_end DATETIME(3) NOT NULL,
+    batch_id BIGINT NOT NULL`;
+
+/** A (source, state) group's sums, as sales_totals and sales_daily keep them. */
+const GROUP_SUMS = `source VARCHAR(32) NOT NULL,
+    state VARCHAR(8) NOT NULL,
+    orders BIGINT NOT NULL,
+    amount DOUBLE NOT NULL,
+    subtotal DOUBLE NOT NULL,
+    tax DOUBLE NOT NULL,
+    discount DOUBLE NOT NULL,
+    quantity BIGINT NOT NULL`;
+
 /** The pipeline's tables. Each statement is idempotent; new changes are appended, never edited in place. */
 export const MYSQL_SCHEMA: string[] = [
   `CREATE TABLE IF NOT EXISTS customers (
@@ -86,10 +102,7 @@ export const MYSQL_SCHEMA: string[] = [
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
   // The seed's table (source, state, amount_paid, processed_at, batch_id) plus the window bounds and counts.
   `CREATE TABLE IF NOT EXISTS sales_windows (
-    stream_id VARCHAR(128) NOT NULL,
-    window_start DATETIME(3) NOT NULL,
-    window_end DATETIME(3) NOT NULL,
-    batch_id BIGINT NOT NULL,
+    ${WINDOW_KEY},
     source VARCHAR(32) NOT NULL,
     state VARCHAR(8) NOT NULL,
     amount_paid DOUBLE NOT NULL,
@@ -103,14 +116,7 @@ export const MYSQL_SCHEMA: string[] = [
     KEY sales_windows_by_start (window_start)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
   `CREATE TABLE IF NOT EXISTS sales_totals (
-    source VARCHAR(32) NOT NULL,
-    state VARCHAR(8) NOT NULL,
-    orders BIGINT NOT NULL,
-    amount DOUBLE NOT NULL,
-    subtotal DOUBLE NOT NULL,
-    tax DOUBLE NOT NULL,
-    discount DOUBLE NOT NULL,
-    quantity BIGINT NOT NULL,
+    ${GROUP_SUMS},
     updated_at DATETIME(3) NOT NULL,
     PRIMARY KEY (source, state)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
@@ -136,10 +142,7 @@ export const MYSQL_SCHEMA: string[] = [
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
   // One row per committed window: what a retried flush returns instead of redoing the work.
   `CREATE TABLE IF NOT EXISTS stream_windows (
-    stream_id VARCHAR(128) NOT NULL,
-    window_start DATETIME(3) NOT NULL,
-    window_end DATETIME(3) NOT NULL,
-    batch_id BIGINT NOT NULL,
+    ${WINDOW_KEY},
     records INT NOT NULL,
     orders INT NOT NULL,
     duplicates INT NOT NULL,
@@ -161,14 +164,7 @@ export const MYSQL_SCHEMA: string[] = [
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
   `CREATE TABLE IF NOT EXISTS sales_daily (
     day DATE NOT NULL,
-    source VARCHAR(32) NOT NULL,
-    state VARCHAR(8) NOT NULL,
-    orders BIGINT NOT NULL,
-    amount DOUBLE NOT NULL,
-    subtotal DOUBLE NOT NULL,
-    tax DOUBLE NOT NULL,
-    discount DOUBLE NOT NULL,
-    quantity BIGINT NOT NULL,
+    ${GROUP_SUMS},
     computed_at DATETIME(3) NOT NULL,
     PRIMARY KEY (day, source, state)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,

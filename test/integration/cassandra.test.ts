@@ -9,28 +9,22 @@ import {
   getOrder,
   migrateCassandra,
   type RawOrderRow,
+  rawOrderRow,
   scanAllOrders,
   scanDay,
   upsertRawOrders,
 } from '../../src/io/cassandra';
+import { SEED_ORDER } from '../helpers/fixtures';
 
 const keyspace = `ct_${randomBytes(4).toString('hex')}`;
 const config = loadConfig({ ...process.env, CASSANDRA_KEYSPACE: keyspace });
 
+/** The seed's first order under another ID and day, as the stream writes it. */
 const row = (id: number, day = '2019-02-11', extra: Partial<RawOrderRow> = {}): RawOrderRow => ({
-  orderId: id,
-  createdAt: `${day}T21:40:27.892+05:30`,
-  day,
-  discount: id % 2 ? null : 1.25,
-  productId: 14,
-  quantity: 2,
-  subtotal: 37.648145389078365,
-  tax: 2.07,
-  total: 39.718145389078366,
-  userId: 1,
-  kafkaPartition: 0,
-  kafkaOffset: String(id),
-  kafkaTs: 1_700_000_000_000 + id,
+  ...rawOrderRow(
+    { ...SEED_ORDER, id, createdAt: `${day}T21:40:27.892+05:30`, discount: id % 2 ? null : 1.25 },
+    { partition: 0, offset: String(id), timestampMs: 1_700_000_000_000 + id, value: null },
+  ),
   raw: `{"ID": ${id}}`,
   ...extra,
 });

@@ -3,7 +3,7 @@
  * Cassandra, MySQL not committed) while a paced replay is mid-way, then SIGKILLed again mid-replay. Restarted
  * workers finish the job; every order counts exactly once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -20,24 +20,10 @@ import { startStream, waitCounted } from '../../src/ops/stream';
 import { connectClient } from '../../src/ops/temporal';
 import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
 import { referenceTotals, relErr } from '../helpers/reference';
+import { kill9, startWorkerProcess } from '../helpers/worker-process';
 
 const ORDERS = 3000;
 const CUSTOMERS_CSV = path.join(REPO_ROOT, 'data/customers.csv');
-
-function startWorkerProcess(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  let output = '';
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/salesflow.js'), 'worker'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  return { child, output: () => output };
-}
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
@@ -45,14 +31,6 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-function kill9(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
 }
 
 /**

@@ -8,7 +8,7 @@
  * recovers". At the end every counted order is counted once, the worker never exited, and its log holds no
  * password.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,6 +18,7 @@ import { REPO_ROOT } from '../../src/config';
 import { alive, sleep } from '../../src/stack/proc';
 import { salesflow } from '../helpers/cli';
 import { headCsv } from '../helpers/env';
+import { startWorkerProcess } from '../helpers/worker-process';
 
 const PASSWORD = 'Rec0very-pipeline-pw';
 const ORDERS = 12_000;
@@ -42,7 +43,7 @@ describe('recovery after each service fault (isolated stack)', () => {
     TASK_QUEUE: 'recovery',
   };
   let worker: ChildProcess | undefined;
-  let workerLog = '';
+  let workerOutput: () => string = () => '';
   let db: mysql.Pool;
   const figures: Array<{ service: Service; downS: number; restartS: number; recoveryS: number }> = [];
 
@@ -84,17 +85,8 @@ describe('recovery after each service fault (isolated stack)', () => {
       connectTimeout: 1000,
     });
     await salesflow(['customers', 'load'], env);
-    worker = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/salesflow.js'), 'worker'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    worker.stdout?.on('data', (d) => {
-      workerLog += d;
-    });
-    worker.stderr?.on('data', (d) => {
-      workerLog += d;
-    });
-    await until('the worker to poll', async () => workerLog.includes('polling'), 60);
+    ({ child: worker, output: workerOutput } = startWorkerProcess(env));
+    await until('the worker to poll', async () => workerOutput().includes('polling'), 60);
     const start = await salesflow(['stream', 'start'], env);
     if (start.code !== 0) throw new Error(`stream start failed: ${start.stderr}`);
     const file = headCsv(path.join(REPO_ROOT, 'data/orders.csv'), path.join(stateDir, 'orders.csv'), ORDERS);
@@ -151,13 +143,13 @@ describe('recovery after each service fault (isolated stack)', () => {
     );
     expect(figures.map((f) => f.service)).toEqual(['kafka', 'mysql', 'cassandra', 'temporal']);
     // The same worker rode out all four faults.
-    expect(worker?.exitCode, workerLog).toBeNull();
+    expect(worker?.exitCode, workerOutput()).toBeNull();
     // Exactly once held through them: the running totals add up to the orders counted.
     const [[sums]] = (await db.query('SELECT SUM(orders) AS n FROM sales_totals')) as unknown as [
       Array<{ n: string }>,
     ];
     expect(Number(sums.n)).toBe(await counted());
     // No secret in the worker's log, whatever the faults made it print.
-    expect(workerLog).not.toContain(PASSWORD);
+    expect(workerOutput()).not.toContain(PASSWORD);
   }, 900_000);
 });

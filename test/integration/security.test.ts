@@ -28,6 +28,10 @@ function salesflow(args: string[], env: Record<string, string>) {
 }
 
 const mode = (p: string) => fs.statSync(p).mode & 0o777;
+/** Each folder readable by its owner only. */
+const expectOwnerOnly = (dirs: string[]) => {
+  for (const d of dirs) expect(mode(d).toString(8), d).toBe('700');
+};
 
 describe('state folder permissions', () => {
   it('secureStateDir makes an existing world-readable tree owner-only', () => {
@@ -40,13 +44,12 @@ describe('state folder permissions', () => {
       fs.writeFileSync(path.join(dir, 'logs', 'kafka.log'), 'log', { mode: 0o666 });
       fs.writeFileSync(path.join(dir, 'run.sh'), '#!/bin/sh', { mode: 0o755 });
       secureStateDir(dir);
-      for (const d of [
+      expectOwnerOnly([
         dir,
         path.join(dir, 'cassandra'),
         path.join(dir, 'cassandra', 'data'),
         path.join(dir, 'logs'),
-      ])
-        expect(mode(d).toString(8), d).toBe('700');
+      ]);
       expect(mode(path.join(dir, 'cassandra', 'data', 'x.db')).toString(8)).toBe('600');
       expect(mode(path.join(dir, 'logs', 'kafka.log')).toString(8)).toBe('600');
       expect(mode(path.join(dir, 'run.sh')).toString(8)).toBe('700');
@@ -98,13 +101,12 @@ describe('MySQL accounts on an isolated stack', () => {
     expect(again.stderr).not.toContain(PASSWORD);
 
     // Files: owner only.
-    for (const d of [
+    expectOwnerOnly([
       stateDir,
       path.join(stateDir, 'mysql'),
       path.join(stateDir, 'mysql', 'data'),
       path.join(stateDir, 'logs'),
-    ])
-      expect(mode(d).toString(8), d).toBe('700');
+    ]);
     expect(mode(path.join(stateDir, 'logs', 'mysql.log')) & 0o077).toBe(0);
 
     // Accounts: no '%' host, nothing global, no GRANT OPTION.

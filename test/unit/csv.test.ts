@@ -14,6 +14,7 @@ import {
   readProductsCsv,
 } from '../../src/core/csv';
 import type { Customer, Order, Product } from '../../src/core/types';
+import { SEED_CUSTOMER as SEED_CUSTOMER_ROW, SEED_ORDER } from '../helpers/fixtures';
 
 const ORDERS_HEADER = 'ID,Created At,Discount,Product ID,Quantity,Subtotal,Tax,Total,User ID';
 const CUSTOMERS_HEADER =
@@ -56,17 +57,7 @@ describe('readOrdersCsv', () => {
       {
         ok: true,
         line: 2,
-        order: {
-          id: 1,
-          createdAt: '2019-02-11T21:40:27.892+05:30',
-          discount: null,
-          productId: 14,
-          quantity: 2,
-          subtotal: 37.648145389078365,
-          tax: 2.07,
-          total: 39.718145389078366,
-          userId: 1,
-        },
+        order: SEED_ORDER,
       },
       expect.objectContaining({
         ok: true,
@@ -206,21 +197,7 @@ describe('readCustomersCsv', () => {
       {
         ok: true,
         line: 2,
-        customer: {
-          id: 1,
-          name: 'Hudson Borer',
-          address: '9611-9809 West Rosedale Road',
-          birthDate: '1986-12-12',
-          city: 'Wood River',
-          createdAt: '2017-10-07T01:34:35.462+05:30',
-          email: 'borer-hudson@yahoo.com',
-          latitude: 40.71314890000001,
-          longitude: -98.5259864,
-          password: 'ccca881f-3e4b-4e5c-8336-354103604af6',
-          source: 'Twitter',
-          state: 'NE',
-          zip: '68883',
-        },
+        customer: SEED_CUSTOMER_ROW,
       },
     ]);
   });

@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { customerProblem, MAX_CUSTOMER_ID } from '../../src/core/customers';
 import type { Customer } from '../../src/core/types';
+import { SEED_CUSTOMER } from '../helpers/fixtures';
 
-const good: Customer = {
-  id: 1,
-  name: 'Hudson Borer',
-  address: '9611-9809 West Rosedale Road',
-  birthDate: '1986-12-12',
-  city: 'Wood River',
-  createdAt: '2017-10-07T01:34:35.462+05:30',
-  email: 'borer-hudson@yahoo.com',
-  latitude: 40.71314890000001,
-  longitude: -98.5259864,
-  password: 'ccca881f-3e4b-4e5c-8336-354103604af6',
-  source: 'Twitter',
-  state: 'NE',
-  zip: '68883',
-};
+const good: Customer = SEED_CUSTOMER;
 const problem = (over: Partial<Customer>) => customerProblem({ ...good, ...over });
 
 describe('customerProblem', () => {
