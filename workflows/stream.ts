@@ -14,6 +14,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -149,7 +150,7 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
         upsertMemo({ health: 'degraded', error: state.degraded.error, lagRecords: state.lagRecords });
         if (await condition(() => stopping || state.paused, input.retryDelayMs ?? DEGRADED_RETRY_MS))
           return null;
-        if (workflowInfo().continueAsNewSuggested)
+        if (workflowInfo().continueAsNewSuggested && !stopping)
           await continueAsNew<typeof salesStream>({ ...input, state });
         phase = 'flushing';
       }
@@ -210,7 +211,10 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
       lagRecords: state.lagRecords,
     });
 
-    if (runWindows >= windowsPerRun || workflowInfo().continueAsNewSuggested) {
+    // Not while stopping: the stop would be lost with this run (a new run starts without it). Runs that
+    // continued as new while stopping before this check replay as they did.
+    const canContinue = patched('no-continue-as-new-while-stopping') ? !stopping : true;
+    if (canContinue && (runWindows >= windowsPerRun || workflowInfo().continueAsNewSuggested)) {
       await continueAsNew<typeof salesStream>({ ...input, state });
     }
   }

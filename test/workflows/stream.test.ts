@@ -162,6 +162,16 @@ describe('salesStream with fake activities', () => {
     await handle.result();
   }, 60_000);
 
+  it('honours a stop that arrives as a run continues as new (every window is a run here)', async () => {
+    const handle = await start('stream-stop-can', { windowsPerRun: 1 });
+    await env.sleep('30 seconds');
+    await handle.signal(stopSignal);
+    await env.sleep('1 minute');
+    const final = (await handle.result()) as StreamState;
+    expect(final.windowsDone).toBeGreaterThanOrEqual(3);
+    expectContiguous();
+  }, 60_000);
+
   it('stops while degraded instead of waiting for a fix', async () => {
     const handle = await start('stream-stop-degraded');
     failures = 1_000_000;
