@@ -34,7 +34,8 @@ export const STREAM_HELP = `Usage: salesflow stream <start|stop|pause|resume|sta
   stop     flush every window that is due, then complete (--wait: until it has)
   pause    stop flushing after the current window (offsets stay where they are)
   resume   continue after pause
-  status   offsets, lag, windows done, the last window's counts and totals so far (--json for scripts)
+  status   offsets, lag, windows done, the last window's counts and the totals of the closed windows
+           (--json for scripts; `salesflow totals` has every order counted so far, within a second)
 
 Exit codes: 0 ok, 3 no stream workflow (stop/pause/resume: none running), 4 start: already running,
 5 Temporal unreachable.`;
