@@ -27,6 +27,8 @@ export interface Config {
   flushPartRecords: number;
   /** How often an open window's arrivals are committed (the running totals' freshness). */
   commitIntervalMs: number;
+  /** Days an order ID stays in the exactly-once ledger (counted_orders), measured on its window's start. */
+  countedRetentionDays: number;
   consumerName: string;
   dashboardPort: number;
   cacheDir: string;
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
     windowSeconds: int(env, 'WINDOW_SECONDS', 15, 1, 3600),
     flushPartRecords: int(env, 'FLUSH_PART_RECORDS', 20_000, 1, 1_000_000),
     commitIntervalMs: int(env, 'COMMIT_INTERVAL_MS', 500, 50, 60_000),
+    countedRetentionDays: int(env, 'COUNTED_RETENTION_DAYS', 7, 1, 3650),
     consumerName: str(env, 'CONSUMER_NAME', 'salesflow', /^[A-Za-z0-9._-]+$/, 'a consumer name'),
     dashboardPort: int(env, 'DASHBOARD_PORT', 3000, 1, 65535),
     cacheDir: path.resolve(str(env, 'SALESFLOW_CACHE', path.join(os.homedir(), '.cache', 'salesflow'))),
