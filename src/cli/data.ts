@@ -17,6 +17,7 @@ import { readTotals } from '../io/store/totals';
 import { asksHelp, parse } from './args';
 import { CliError, EXIT, unreachable, usageError } from './errors';
 import { money, printTable } from './output';
+import { deleteRetentionSchedule } from './retention';
 import { withClient } from './temporal';
 
 export async function queryTotals(config: Config): Promise<SalesRow[]> {
@@ -229,6 +230,8 @@ export async function resetAll(config: Config): Promise<void> {
         if (!(e instanceof WorkflowNotFoundError) && !/not found|already completed/i.test(String(e))) throw e;
       }
     }
+    // The ledger it purges is emptied below; `stream start` writes the schedule again.
+    await deleteRetentionSchedule(client, config);
   });
   const kafka = createKafka(config);
   const admin = kafka.admin();
@@ -263,8 +266,9 @@ export async function runReset(args: string[]): Promise<number> {
   const p = parse(args, { yes: { type: 'boolean', short: 'y' } });
   if (p.help) {
     console.log(
-      'Usage: salesflow reset [--yes]\n\nTerminates the stream and replay workflows, empties the orders and DLQ\n' +
-        'topics, the pipeline tables in MySQL (customers stay) and the raw orders in Cassandra.\n' +
+      'Usage: salesflow reset [--yes]\n\nTerminates the stream and replay workflows, deletes the retention schedule,\n' +
+        'empties the orders and DLQ topics, the pipeline tables in MySQL (customers stay) and the raw orders in\n' +
+        'Cassandra.\n' +
         'Asks for confirmation unless --yes. Every store (Temporal, Kafka, MySQL, Cassandra) must answer first:\n' +
         'if one does not, nothing is changed and the exit code is 5.',
     );

@@ -12,6 +12,8 @@ import { type Config, loadConfig } from '../config';
 import { connectCassandra, migrateCassandra } from '../io/cassandra';
 import { createKafka } from '../io/kafka';
 import { migrateMysql, mysqlTarget } from '../io/mysql';
+import { deleteRetentionSchedule } from './retention';
+import { withClient } from './temporal';
 
 export interface IsolatedEnv {
   config: Config;
@@ -45,6 +47,8 @@ export async function createIsolatedEnv(
 
 async function dropIsolated(config: Config, tmpDir: string): Promise<void> {
   fs.rmSync(tmpDir, { recursive: true, force: true });
+  // First: a schedule left behind would start purges for ever on a task queue nobody polls.
+  await withClient(config, (client) => deleteRetentionSchedule(client, config));
   const t = mysqlTarget(config);
   const conn = await mysql.createConnection({
     host: t.host,

@@ -15,6 +15,7 @@ import { streamWorkflowId } from '../ids';
 import { asksHelp, parse } from './args';
 import { alreadyRunning, EXIT, notFound, usageError } from './errors';
 import { money, printTable } from './output';
+import { ensureRetentionSchedule } from './retention';
 import { existingHandle, isRunning, startOrAttach, withClient } from './temporal';
 
 export async function runWorker(args: string[]): Promise<number> {
@@ -56,9 +57,13 @@ export function streamInput(config: Config): SalesStreamInput {
   };
 }
 
-/** Starts the stream workflow, or finds the running one. */
+/**
+ * Starts the stream workflow, or finds the running one. Either way it also writes the ledger's retention schedule
+ * (created or updated), so running `stream start` again applies a changed COUNTED_RETENTION_DAYS.
+ */
 export async function startStream(client: Client, config: Config) {
   const input = streamInput(config);
+  await ensureRetentionSchedule(client, config);
   return startOrAttach(client, salesStream, {
     taskQueue: config.taskQueue,
     workflowId: input.streamId,
