@@ -1,8 +1,8 @@
 /**
  * The ledger's retention on the real stack: `stream start` writes the hourly schedule (and a second start updates
  * it), a triggered run deletes exactly the ledger rows of windows before the horizon, 5,000 per statement,
- * reconcile still counts the orders purged from the ledger, and an isolated environment's cleanup deletes the
- * schedule with the database.
+ * reconcile still counts the orders purged from the ledger, and `reset` and an isolated environment's cleanup
+ * delete the schedule.
  */
 import * as path from 'node:path';
 import { type Client, ScheduleNotFoundError } from '@temporalio/client';
@@ -183,6 +183,16 @@ describe('counted_orders retention', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ rawOrders: ORDERS, uncounted: 0, differences: [] });
   }, 180_000);
+
+  it('reset deletes the schedule with the ledger it empties; stream start writes it again', async () => {
+    const r = await runSalesflow(['reset', '--yes'], t.env);
+    expect(r.code, r.stderr).toBe(0);
+    await expect(schedule().describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    expect(await purgedBefore(pool)).toBeNull();
+    const start = await runSalesflow(['stream', 'start'], t.env);
+    expect(start.code, start.stderr).toBe(0);
+    expect((await schedule().describe()).action.args).toEqual([{ retentionDays: 7, windowSeconds: 2 }]);
+  });
 
   it("an isolated environment's cleanup deletes its schedule", async () => {
     const other = await createTestEnv('retgone');
