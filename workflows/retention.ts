@@ -9,7 +9,9 @@ import { PURGE_CHUNK_ROWS, type PurgeCountedInput, type PurgeCountedResult } fro
 import { retentionHorizonMs } from '../src/core/retention';
 
 const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '1 hour',
+  // Inside the schedule's 55-minute run timeout: a backlog bigger than this is finished by the next runs (what a
+  // run deleted stays deleted).
+  startToCloseTimeout: '50 minutes',
   // Each chunk heartbeats; a worker that dies mid-purge is noticed within this and the purge resumes elsewhere.
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 5 },
