@@ -8,6 +8,7 @@ import type { BackfillChunkResult, ReconcileInput, ReconcileResult } from '../sr
 import { aggregateBySourceState, joinOrders, SalesBySourceState } from '../src/core/aggregate';
 import { eachDay } from '../src/core/days';
 import { compareTotals } from '../src/core/reconcile';
+import { countedPerLedger } from '../src/core/retention';
 import { eventDay } from '../src/core/time';
 import type { Order } from '../src/core/types';
 import { orderOf, scanAllOrders, scanDay } from '../src/io/cassandra';
@@ -98,7 +99,7 @@ export function backfillActivities(deps: ActivityDeps) {
      * meanwhile is neither lost nor counted twice.
      */
     async reconcileTotals(input: ReconcileInput): Promise<ReconcileResult> {
-      const { counted, totals: stream } = await readCountedSnapshot(deps.pool);
+      const { counted, purgedBeforeMs, totals: stream } = await readCountedSnapshot(deps.pool);
       const cassandra = await deps.cassandra();
       const dims = await deps.customerDims();
       // Aggregated as the scan goes: memory stays flat however many raw orders there are.
@@ -109,7 +110,8 @@ export function backfillActivities(deps: ActivityDeps) {
       for await (const row of scanAllOrders(cassandra, deps.config.cassandraKeyspace)) {
         rawOrders += 1;
         if (rawOrders % 10_000 === 0) heartbeat({ scanned: rawOrders });
-        if (!counted.has(row.orderId)) {
+        // An order older than the ledger's retention horizon was counted, then purged from the ledger.
+        if (!countedPerLedger(counted.has(row.orderId), row.kafkaTs, purgedBeforeMs)) {
           uncounted += 1;
           continue;
         }

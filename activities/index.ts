@@ -2,6 +2,7 @@
 import { backfillActivities } from './backfill';
 import type { ActivityDeps } from './deps';
 import { replayActivities } from './replay';
+import { retentionActivities } from './retention';
 import { streamActivities } from './stream';
 
 export type { ActivityDeps };
@@ -10,6 +11,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...replayActivities(deps),
   ...streamActivities(deps),
   ...backfillActivities(deps),
+  ...retentionActivities(deps),
 });
 
 /** The activities as the workflows see them (through proxyActivities). */

@@ -35,6 +35,8 @@ export interface Config {
   faultPauseBeforeCommitMs: number;
   /** The browser the UI tests drive (CHROMIUM_PATH); unset: Debian's `chromium`, installed on first use. */
   chromiumPath: string | null;
+  /** Days an order ID stays in the exactly-once ledger (counted_orders), measured on its window's start. */
+  countedRetentionDays: number;
   consumerName: string;
   dashboardPort: number;
   cacheDir: string;
@@ -221,6 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
     ) as Config['workerLogLevel'],
     faultPauseBeforeCommitMs: int(env, 'SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS', 0, 0, 600_000),
     chromiumPath: env.CHROMIUM_PATH?.trim() || null,
+    countedRetentionDays: int(env, 'COUNTED_RETENTION_DAYS', 7, 1, 3650),
     consumerName: str(env, 'CONSUMER_NAME', 'salesflow', /^[A-Za-z0-9._-]+$/, 'a consumer name'),
     dashboardPort: int(env, 'DASHBOARD_PORT', 3000, 1, 65535),
     cacheDir: path.resolve(str(env, 'SALESFLOW_CACHE', path.join(os.homedir(), '.cache', 'salesflow'))),

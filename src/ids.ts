@@ -18,3 +18,10 @@ export const backfillWorkflowId = (config: Pick<Config, 'mysqlDatabase'>, from: 
 
 export const reconcileWorkflowId = (config: Pick<Config, 'ordersTopic' | 'consumerName'>) =>
   `salesflow-reconcile-${config.ordersTopic}-${config.consumerName}`;
+
+/**
+ * One retention schedule per MySQL database: the ledger it purges (counted_orders) is the database's, whichever
+ * streams write it. Also the prefix of the workflow IDs it starts.
+ */
+export const retentionScheduleId = (config: Pick<Config, 'mysqlDatabase'>) =>
+  `salesflow-retention-${config.mysqlDatabase}`;

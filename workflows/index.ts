@@ -5,4 +5,5 @@
 
 export { backfill, reconcile } from './backfill';
 export { replayOrders } from './replay';
+export { purgeCounted } from './retention';
 export { salesStream } from './stream';

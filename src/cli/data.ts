@@ -71,8 +71,9 @@ export async function runReset(args: string[]): Promise<number> {
   const p = parse(args, { yes: { type: 'boolean', short: 'y' } });
   if (p.help) {
     console.log(
-      'Usage: salesflow reset [--yes]\n\nTerminates the stream and replay workflows, empties the orders and DLQ\n' +
-        'topics, the pipeline tables in MySQL (customers stay) and the raw orders in Cassandra.\n' +
+      'Usage: salesflow reset [--yes]\n\nTerminates the stream and replay workflows, deletes the retention schedule,\n' +
+        'empties the orders and DLQ topics, the pipeline tables in MySQL (customers stay) and the raw orders in\n' +
+        'Cassandra.\n' +
         'Asks for confirmation unless --yes. Every store (Temporal, Kafka, MySQL, Cassandra) must answer first:\n' +
         'if one does not, nothing is changed and the exit code is 5.',
     );

@@ -31,11 +31,11 @@ export async function runWorker(args: string[]): Promise<number> {
 export const STREAM_HELP = `Usage: salesflow stream <start|stop|pause|resume|status> [--json] [--wait]
 
   start    start the long-running salesStream workflow (reports the running one instead of starting a twin)
-  stop     flush every window that is due, then complete (--wait: until it has)
-  pause    stop flushing after the current window (offsets stay where they are)
-  resume   continue after pause
+  stop     flush every closed window, then complete; the open one is left in Kafka (--wait: until it has)
+  pause    stop counting within seconds (what the open window committed stays; offsets stay where they are)
+  resume   continue after pause, from the same window
   status   offsets, lag, windows done, the last window's counts and the totals of the closed windows
-           (--json for scripts; `salesflow totals` has every order counted so far, within a second)
+           (--json for scripts; "salesflow totals" has every order counted so far, within a second)
 
 Exit codes: 0 ok, 3 no stream workflow (stop/pause/resume: none running), 4 start: already running,
 5 Temporal unreachable.`;

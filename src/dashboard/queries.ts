@@ -125,7 +125,8 @@ export async function dailySales(
 
 export async function pipelineNumbers(db: Pool, streamId: string): Promise<PipelineNumbers> {
   const [[counted], [agg], [recent], [dlq]] = await Promise.all([
-    db.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM counted_orders'),
+    // From the totals, not the ledger: the ledger keeps only COUNTED_RETENTION_DAYS of order IDs.
+    db.query<RowDataPacket[]>('SELECT COALESCE(SUM(orders), 0) AS n FROM sales_totals'),
     db.query<RowDataPacket[]>(
       'SELECT COUNT(*) AS n FROM stream_windows WHERE stream_id = ? AND complete = 1',
       [streamId],

@@ -168,6 +168,12 @@ export const MYSQL_SCHEMA: string[] = [
     computed_at DATETIME(3) NOT NULL,
     PRIMARY KEY (day, source, state)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  // How far the ledger has been purged (one row): reconcile takes an older raw order missing from it as counted.
+  `CREATE TABLE IF NOT EXISTS counted_orders_purged (
+    id TINYINT PRIMARY KEY,
+    purged_before DATETIME(3) NOT NULL,
+    updated_at DATETIME(3) NOT NULL
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
 ];
 
 /** Columns added after a table first shipped: [table, column, definition]. Added when missing (MySQL 8 has no
@@ -178,6 +184,16 @@ const ADDED_COLUMNS: Array<[string, string, string]> = [
   // The counted content's digest: a re-sent order that differs is a conflict, not a silent duplicate.
   ['counted_orders', 'digest', 'CHAR(16) NULL'],
 ];
+
+/** Indexes added after a table first shipped: [table, index, columns]. Added when missing (MySQL 8 has no
+ * CREATE INDEX IF NOT EXISTS); InnoDB builds them online, without blocking the stream's commits. */
+const ADDED_INDEXES: Array<[string, string, string]> = [
+  // The retention purge deletes the oldest windows' rows in chunks: a range scan, not a full one per chunk.
+  ['counted_orders', 'counted_orders_by_window', 'window_start'],
+];
+
+/** MySQL's "Duplicate key name": another process's migration added the index first. */
+const ER_DUP_KEYNAME = 1061;
 
 /** Columns removed after a table first shipped: [table, column]. Dropped when present. */
 const DROPPED_COLUMNS: Array<[string, string]> = [
@@ -229,6 +245,16 @@ export async function migrateMysql(
       );
       if (found.length === 0)
         await admin.query(`ALTER TABLE \`${table}\` ADD COLUMN \`${column}\` ${definition}`);
+    }
+    for (const [table, index, columns] of ADDED_INDEXES) {
+      const [found] = await admin.query<RowDataPacket[]>(
+        'SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ?',
+        [t.database, table, index],
+      );
+      if (found.length) continue;
+      await admin.query(`ALTER TABLE \`${table}\` ADD INDEX \`${index}\` (${columns})`).catch((e) => {
+        if ((e as { errno?: number }).errno !== ER_DUP_KEYNAME) throw e;
+      });
     }
     for (const [table, column] of DROPPED_COLUMNS) {
       const [found] = await admin.query<RowDataPacket[]>(

@@ -12,6 +12,7 @@ import { createPool, mysqlTarget } from '../io/mysql';
 import { upsertCustomers } from '../io/store/customers';
 import { resetPipelineTables } from '../io/store/stream';
 import { readTotals } from '../io/store/totals';
+import { deleteRetentionSchedule } from './retention';
 import { terminateIfRunning, withClient } from './temporal';
 
 export async function queryTotals(config: Config): Promise<SalesRow[]> {
@@ -160,6 +161,8 @@ export async function resetAll(config: Config): Promise<void> {
   await withClient(config, async (client) => {
     for (const id of [streamWorkflowId(config), replayWorkflowId(config)])
       await terminateIfRunning(client, id, 'salesflow reset');
+    // The ledger it purges is emptied below; `stream start` writes the schedule again.
+    await deleteRetentionSchedule(client, config);
   });
   const kafka = createKafka(config);
   const admin = kafka.admin();

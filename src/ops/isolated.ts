@@ -12,6 +12,8 @@ import { connectCassandra, migrateCassandra } from '../io/cassandra';
 import { createKafka } from '../io/kafka';
 import { connectMysql, migrateMysql } from '../io/mysql';
 import { revokeReadonly, stackAdminConnection } from '../io/mysql-grants';
+import { deleteRetentionSchedule } from './retention';
+import { withClient } from './temporal';
 
 export interface IsolatedEnv {
   config: Config;
@@ -48,6 +50,8 @@ export async function createIsolatedEnv(
 
 async function dropIsolated(config: Config, tmpDir: string): Promise<void> {
   fs.rmSync(tmpDir, { recursive: true, force: true });
+  // First: a schedule left behind would start purges for ever on a task queue nobody polls.
+  await withClient(config, (client) => deleteRetentionSchedule(client, config));
   const conn = await connectMysql(config);
   await conn.query(`DROP DATABASE IF EXISTS \`${config.mysqlDatabase}\``);
   await conn.end();

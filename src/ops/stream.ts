@@ -7,6 +7,7 @@ import { streamWorkflowId } from '../ids';
 import { createKafka, highWatermarks } from '../io/kafka';
 import { createPool } from '../io/mysql';
 import { readCheckpoint } from '../io/store/stream';
+import { ensureRetentionSchedule } from './retention';
 import { existingHandle, startOrAttach } from './temporal';
 
 export function streamInput(config: Config): SalesStreamInput {
@@ -17,9 +18,13 @@ export function streamInput(config: Config): SalesStreamInput {
   };
 }
 
-/** Starts the stream workflow, or finds the running one. */
+/**
+ * Starts the stream workflow, or finds the running one. Either way it also writes the ledger's retention schedule
+ * (created or updated), so running `stream start` again applies a changed COUNTED_RETENTION_DAYS.
+ */
 export async function startStream(client: Client, config: Config) {
   const input = streamInput(config);
+  await ensureRetentionSchedule(client, config);
   return startOrAttach(client, salesStream, {
     taskQueue: config.taskQueue,
     workflowId: input.streamId,

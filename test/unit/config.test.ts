@@ -24,6 +24,7 @@ describe('loadConfig', () => {
     expect(c.cassandraKeyspace).toBe('sales_ks');
     expect(c.windowSeconds).toBe(15);
     expect(c.dashboardPort).toBe(3000);
+    expect(c.countedRetentionDays).toBe(7);
   });
 
   it('reads and trims values, derives the DLQ topic and the database from the URL', () => {
@@ -50,6 +51,8 @@ describe('loadConfig', () => {
     ['WINDOW_SECONDS', '1.5', /an integer/],
     ['WINDOW_SECONDS', 'fifteen', /an integer/],
     ['DASHBOARD_PORT', '70000', /an integer from 1 to 65535/],
+    ['COUNTED_RETENTION_DAYS', '0', /an integer from 1 to 3650/],
+    ['COUNTED_RETENTION_DAYS', '7d', /an integer/],
     ['KAFKA_PARTITIONS', '-1', /an integer/],
     ['TEMPORAL_ADDRESS', 'localhost', /host:port/],
     ['TEMPORAL_ADDRESS', 'localhost:99999', /port 1-65535/],

@@ -270,6 +270,7 @@ export async function resetPipelineTables(db: Pool): Promise<void> {
     'sales_windows',
     'sales_totals',
     'counted_orders',
+    'counted_orders_purged',
     'stream_offsets',
     'stream_windows',
     'dlq_counts',

@@ -2,6 +2,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { SalesRow } from '../../core/aggregate';
 import type { Pool } from '../mysql';
+import { purgedBefore } from './retention';
 import { type Db, insertRows, inTransaction } from './sql';
 
 /** The sums every sales table keeps per group, in this order. */
@@ -41,15 +42,22 @@ export async function readTotals(db: Db): Promise<SalesRow[]> {
 }
 
 /**
- * The IDs of every counted order and the running totals, read in one consistent snapshot: the totals are exactly
- * the sum over those orders (a window's commit writes both in one transaction).
+ * The IDs of every counted order the ledger still holds, the horizon it was purged up to (null: never) and the
+ * running totals, read in one consistent snapshot: the totals are exactly the sum over those orders plus the
+ * purged ones (a window's commit writes both in one transaction; the purge marks its horizon before deleting).
  */
-export function readCountedSnapshot(pool: Pool): Promise<{ counted: Set<number>; totals: SalesRow[] }> {
+export function readCountedSnapshot(
+  pool: Pool,
+): Promise<{ counted: Set<number>; purgedBeforeMs: number | null; totals: SalesRow[] }> {
   return inTransaction(
     pool,
     async (conn) => {
       const [ids] = await conn.query<RowDataPacket[]>('SELECT order_id FROM counted_orders');
-      return { counted: new Set(ids.map((r) => Number(r.order_id))), totals: await readTotals(conn) };
+      return {
+        counted: new Set(ids.map((r) => Number(r.order_id))),
+        purgedBeforeMs: await purgedBefore(conn),
+        totals: await readTotals(conn),
+      };
     },
     'SNAPSHOT',
   );
