@@ -28,7 +28,8 @@ describe('dayBucket', () => {
       const n = 160_000;
       for (let i = 0; i < n; i++) counts[dayBucket(1 + i * stride, buckets)] += 1;
       const expected = n / buckets;
-      for (const c of counts) expect(Math.abs(c - expected) / expected, `stride ${stride}`).toBeLessThan(0.05);
+      for (const c of counts)
+        expect(Math.abs(c - expected) / expected, `stride ${stride}`).toBeLessThan(0.05);
     }
   });
 
