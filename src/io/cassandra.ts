@@ -261,25 +261,24 @@ export function orderOf(row: RawOrderRow): Order {
  * on the 2-core machine (README: Performance).
  */
 export interface WriteOptions {
-  /** Single orders_by_id inserts in flight. */
+  /** Requests in flight, both tables together (a single insert or a batch each). */
   concurrency?: number;
-  /** Unlogged day-table batches in flight. */
-  batchConcurrency?: number;
   /** Rows in one day-table batch, at most (all of one (day, bucket) partition). */
   batchRows?: number;
 }
 export const DEFAULT_WRITE_OPTIONS: Required<WriteOptions> = {
   concurrency: 128,
-  batchConcurrency: 32,
   batchRows: 16,
 };
 
 /**
- * A batch's size as Cassandra counts it against batch_size_warn_threshold (5 KiB by default, fail at 50 KiB):
- * the cells' data. Estimated a little high (fixed-width columns and per-cell overhead, plus the text), and kept
- * under 4 KiB so no batch warns, whatever the raw messages' length.
+ * Bytes of one day-table batch, at most. Cassandra's batch_size_warn_threshold (5 KiB) and fail threshold
+ * (50 KiB) apply only to batches that span partitions (CASSANDRA-10876); ours never do, so what bounds them is
+ * the mutation size (max_mutation_size, half a commit-log segment) and how long one request holds a write
+ * thread. 64 KiB keeps a batch one small mutation whatever the raw messages' length (a row over it goes alone).
  */
-export const BATCH_BYTES = 4 * 1024;
+export const BATCH_BYTES = 64 * 1024;
+/** A row's size in the mutation, estimated a little high: fixed-width columns and cell overhead, plus the text. */
 const rowBytes = (r: RawOrderRow) =>
   160 + Buffer.byteLength(r.raw) + Buffer.byteLength(r.createdAt) + Buffer.byteLength(r.day);
 
@@ -395,7 +394,15 @@ async function writeRows(
     flush(batch);
   }
 
-  await Promise.all([runPool(idTasks, o.concurrency, stop), runPool(dayTasks, o.batchConcurrency, stop)]);
+  // One pool for both tables, their requests interleaved in proportion, so neither waits for the other and a
+  // replay of history (about one row per (day, bucket) partition, so mostly single day-table inserts) gets the
+  // same concurrency as live traffic (long batches).
+  const tasks: Array<() => Promise<void>> = [];
+  for (let a = 0, b = 0; a < idTasks.length || b < dayTasks.length; ) {
+    const idNext = b >= dayTasks.length || (a < idTasks.length && a * dayTasks.length <= b * idTasks.length);
+    tasks.push(idNext ? idTasks[a++] : dayTasks[b++]);
+  }
+  await runPool(tasks, o.concurrency, stop);
   for (const m of [result.refusedById, result.refusedByDay])
     for (const [i, e] of m) if (!result.refused.has(i)) result.refused.set(i, e);
   return result;
