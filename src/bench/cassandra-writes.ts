@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
-import { type Client, concurrent, types } from 'cassandra-driver';
+import { type Client, concurrent } from 'cassandra-driver';
 import { numberFlag, parse } from '../cli/args';
 import { EXIT, usageError } from '../cli/errors';
 import { printTable } from '../cli/output';
@@ -23,8 +23,11 @@ import {
   connectCassandra,
   DAY_TABLE,
   DEFAULT_WRITE_OPTIONS,
+  INSERT_COLUMNS,
   migrateCassandra,
   type RawOrderRow,
+  rawOrderRow,
+  rawOrderValues,
   upsertRawOrders,
   type WriteOptions,
 } from '../io/cassandra';
@@ -42,26 +45,8 @@ Options:
   --tune         also try a grid of upsertRawOrders settings (20000 orders each, live and history)
   --json         print the results as JSON`;
 
-const INSERT_COLUMNS =
-  'order_id, created_at, day, discount, product_id, quantity, subtotal, tax, total, user_id, kafka_partition, kafka_offset, kafka_ts, raw';
 const MARKS = '?,?,?,?,?,?,?,?,?,?,?,?,?,?';
-
-const values = (r: RawOrderRow) => [
-  types.Long.fromNumber(r.orderId),
-  r.createdAt,
-  r.day,
-  r.discount,
-  r.productId,
-  r.quantity,
-  r.subtotal,
-  r.tax,
-  r.total,
-  r.userId,
-  r.kafkaPartition,
-  types.Long.fromString(r.kafkaOffset),
-  new Date(r.kafkaTs),
-  r.raw,
-];
+const values = rawOrderValues;
 
 const DAY0 = Date.UTC(2022, 0, 1);
 const LIVE_DAY = '2026-11-26';
@@ -83,22 +68,12 @@ function makeRows(n: number, firstId: number, days: number): RawOrderRow[] {
       total: 186.8989148681998,
       userId: 1 + (id % 2500),
     };
-    return {
-      orderId: id,
-      createdAt,
-      day,
-      discount: order.discount,
-      productId: order.productId,
-      quantity: order.quantity,
-      subtotal: order.subtotal,
-      tax: order.tax,
-      total: order.total,
-      userId: order.userId,
-      kafkaPartition: 0,
-      kafkaOffset: String(id),
-      kafkaTs: 1_700_000_000_000 + id,
-      raw: encodeOrderMessage(order),
-    };
+    return rawOrderRow(order, {
+      partition: 0,
+      offset: String(id),
+      timestampMs: 1_700_000_000_000 + id,
+      value: Buffer.from(encodeOrderMessage(order)),
+    });
   });
 }
 

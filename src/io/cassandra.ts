@@ -194,10 +194,11 @@ export async function copyLegacyDayTable(
   return { copied, done: true };
 }
 
-const INSERT_COLUMNS =
+/** The raw-order columns in insert order (rawOrderValues gives a row's values in the same order). */
+export const INSERT_COLUMNS =
   'order_id, created_at, day, discount, product_id, quantity, subtotal, tax, total, user_id, kafka_partition, kafka_offset, kafka_ts, raw';
 
-const params = (r: RawOrderRow) => {
+export const rawOrderValues = (r: RawOrderRow) => {
   // Long.fromNumber(NaN) is 0: an unusable ID would silently become order 0 instead of a refused row.
   if (!Number.isSafeInteger(r.orderId)) throw new RangeError(`order ID ${r.orderId} is not a safe integer`);
   return [
@@ -327,7 +328,7 @@ async function writeRows(
       ? []
       : rows.map((r, i) => async () => {
           try {
-            await client.execute(idInsert, params(r), { prepare: true });
+            await client.execute(idInsert, rawOrderValues(r), { prepare: true });
           } catch (e) {
             note(result.refusedById, i, e);
           }
@@ -353,7 +354,7 @@ async function writeRows(
   });
   const single = async (i: number, bucket: number) => {
     try {
-      await client.execute(dayInsert, [...params(rows[i]), bucket], { prepare: true });
+      await client.execute(dayInsert, [...rawOrderValues(rows[i]), bucket], { prepare: true });
     } catch (e) {
       note(result.refusedByDay, i, e);
     }
@@ -370,7 +371,10 @@ async function writeRows(
       }
       dayTasks.push(async () => {
         try {
-          const queries = chunk.map((i) => ({ query: dayInsert, params: [...params(rows[i]), bucket] }));
+          const queries = chunk.map((i) => ({
+            query: dayInsert,
+            params: [...rawOrderValues(rows[i]), bucket],
+          }));
           await client.batch(queries, { prepare: true, logged: false });
         } catch (e) {
           if (!isCassandraValueError(e)) {

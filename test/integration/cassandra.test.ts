@@ -16,9 +16,11 @@ import {
   DAY_TABLE,
   deleteRawOrders,
   getOrder,
+  INSERT_COLUMNS,
   LEGACY_DAY_TABLE,
   migrateCassandra,
   type RawOrderRow,
+  rawOrderValues,
   SETTINGS_TABLE,
   scanAllOrders,
   scanDay,
@@ -166,25 +168,8 @@ describe('cassandra migration from the pre-bucket day table', () => {
       kafka_partition int, kafka_offset bigint, kafka_ts timestamp, raw text, PRIMARY KEY ((day), order_id))`);
     for (const r of old)
       await client.execute(
-        `INSERT INTO ${ks}.${LEGACY_DAY_TABLE} (order_id, created_at, day, discount, product_id, quantity,
-           subtotal, tax, total, user_id, kafka_partition, kafka_offset, kafka_ts, raw)
-         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-        [
-          r.orderId,
-          r.createdAt,
-          r.day,
-          r.discount,
-          r.productId,
-          r.quantity,
-          r.subtotal,
-          r.tax,
-          r.total,
-          r.userId,
-          r.kafkaPartition,
-          r.kafkaOffset,
-          new Date(r.kafkaTs),
-          r.raw,
-        ],
+        `INSERT INTO ${ks}.${LEGACY_DAY_TABLE} (${INSERT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+        rawOrderValues(r),
         { prepare: true },
       );
   });
