@@ -25,6 +25,8 @@ export interface Config {
   cassandraLocalDc: string;
   cassandraStoragePort: number;
   cassandraKeyspace: string;
+  /** Partitions per event-time day in the day table (fixed by the first migrate; see README). */
+  cassandraDayBuckets: number;
   windowSeconds: number;
   flushPartRecords: number;
   /** How often an open window's arrivals are committed (the running totals' freshness). */
@@ -211,6 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
       NAME,
       'a keyspace name ([A-Za-z][A-Za-z0-9_]*)',
     ),
+    cassandraDayBuckets: int(env, 'CASSANDRA_DAY_BUCKETS', 16, 1, 1024),
     windowSeconds: int(env, 'WINDOW_SECONDS', 15, 1, 3600),
     flushPartRecords: int(env, 'FLUSH_PART_RECORDS', 20_000, 1, 1_000_000),
     commitIntervalMs: int(env, 'COMMIT_INTERVAL_MS', 500, 50, 60_000),

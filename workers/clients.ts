@@ -7,7 +7,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { ActivityDeps } from '../activities/deps';
 import type { Config } from '../src/config';
 import type { CustomerDim } from '../src/core/aggregate';
-import { connectCassandra } from '../src/io/cassandra';
+import { checkDayBuckets, connectCassandra } from '../src/io/cassandra';
 import { connectProducer, createKafka, ensureTopics, topicMaxMessageBytes } from '../src/io/kafka';
 import { createPool, type Pool } from '../src/io/mysql';
 import { customersVersion, loadCustomerDims } from '../src/io/store/customers';
@@ -51,10 +51,19 @@ export class ServiceClients implements ActivityDeps {
       if (client) void client.shutdown().catch(() => undefined);
       this.cassandraP = undefined;
     }
-    this.cassandraP ??= connectCassandra(this.config).catch((e) => {
-      this.cassandraP = undefined;
-      throw e;
-    });
+    // A worker configured for another bucket count than the stored one would write where no reader looks.
+    this.cassandraP ??= connectCassandra(this.config)
+      .then(async (c) => {
+        await checkDayBuckets(c, this.config).catch(async (e) => {
+          await c.shutdown();
+          throw e;
+        });
+        return c;
+      })
+      .catch((e) => {
+        this.cassandraP = undefined;
+        throw e;
+      });
     return this.cassandraP;
   }
 

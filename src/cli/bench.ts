@@ -32,7 +32,8 @@ Measures, on the running stack (salesflow stack up), in throw-away pipelines:
 Options:
   --orders N          orders in the throughput run (default 200000; 0 skips it)
   --window-seconds N  window length (default WINDOW_SECONDS, 15)
-  --json              print the results as JSON`;
+  --json              print the results as JSON
+  --cassandra         instead: Cassandra's write rates from Node (salesflow bench --cassandra --help)`;
 
 export interface BenchRun {
   name: string;
@@ -121,6 +122,10 @@ async function measure(
 }
 
 export async function runBench(args: string[]): Promise<number> {
+  if (args.includes('--cassandra'))
+    return (await import('../bench/cassandra-writes')).runCassandraBench(
+      args.filter((a) => a !== '--cassandra'),
+    );
   const p = parse(args, {
     orders: { type: 'string' },
     'window-seconds': { type: 'string' },

@@ -11,7 +11,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DailySalesRow } from '../../src/core/aggregate';
 import { backfillWorkflowId } from '../../src/ids';
-import { connectCassandra, type RawOrderRow, upsertRawOrders } from '../../src/io/cassandra';
+import { connectCassandra, deleteRawOrders, type RawOrderRow, upsertRawOrders } from '../../src/io/cassandra';
 import { createPool } from '../../src/io/mysql';
 import { readDaily } from '../../src/io/store/daily';
 import { loadCustomers, queryTotals } from '../../src/ops/data';
@@ -194,11 +194,7 @@ describe('backfill and reconcile', () => {
       differences: [],
       applied: false,
     });
-    for (const table of ['orders_by_id', 'orders_by_day']) {
-      const where = table === 'orders_by_day' ? 'day = ? AND order_id = ?' : 'order_id = ?';
-      const args = table === 'orders_by_day' ? [inFlight.day, inFlight.orderId] : [inFlight.orderId];
-      await cassandra.execute(`DELETE FROM ${t.config.cassandraKeyspace}.${table} WHERE ${where}`, args);
-    }
+    await deleteRawOrders(cassandra, t.config.cassandraKeyspace, [inFlight]);
     await cassandra.shutdown();
 
     const pool = createPool(t.config, { connectionLimit: 1 });
@@ -284,10 +280,7 @@ describe('backfill and reconcile', () => {
       const pending = (await handle.describe()).raw.pendingActivities?.[0];
       expect(pending?.lastFailure?.message ?? '').toMatch(/NaN/);
       const fixedAt = Date.now();
-      await cassandra.execute(`DELETE FROM ${ks}.orders_by_day WHERE day = ? AND order_id = ?`, [
-        badDay,
-        9_999_001,
-      ]);
+      await deleteRawOrders(cassandra, ks, [{ orderId: 9_999_001, day: badDay }]);
       const result = await handle.result();
       expect(result).toMatchObject({ phase: 'done', daysDone: 31 });
       // The days before the bad one were written once, by the first attempt; the rest after the fix.
@@ -295,10 +288,7 @@ describe('backfill and reconcile', () => {
       for (const [day, at] of await computedAt(badDay, to)) expect(at, day).toBeGreaterThan(fixedAt);
       expectDailyEqualsCsv(await daily(from, to), customersCsv, from, to);
     } finally {
-      await cassandra.execute(`DELETE FROM ${ks}.orders_by_day WHERE day = ? AND order_id = ?`, [
-        badDay,
-        9_999_001,
-      ]);
+      await deleteRawOrders(cassandra, ks, [{ orderId: 9_999_001, day: badDay }]);
       await cassandra.shutdown();
     }
   }, 120_000);

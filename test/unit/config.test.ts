@@ -22,6 +22,7 @@ describe('loadConfig', () => {
     expect(c.mysqlDatabase).toBe('sales_data');
     expect(c.cassandraContactPoints).toEqual(['127.0.0.1:9042']);
     expect(c.cassandraKeyspace).toBe('sales_ks');
+    expect(c.cassandraDayBuckets).toBe(16);
     expect(c.windowSeconds).toBe(15);
     expect(c.dashboardPort).toBe(3000);
     expect(c.countedRetentionDays).toBe(7);
@@ -54,6 +55,8 @@ describe('loadConfig', () => {
     ['COUNTED_RETENTION_DAYS', '0', /an integer from 1 to 3650/],
     ['COUNTED_RETENTION_DAYS', '7d', /an integer/],
     ['KAFKA_PARTITIONS', '-1', /an integer/],
+    ['CASSANDRA_DAY_BUCKETS', '0', /an integer from 1 to 1024/],
+    ['CASSANDRA_DAY_BUCKETS', '2000', /an integer from 1 to 1024/],
     ['TEMPORAL_ADDRESS', 'localhost', /host:port/],
     ['TEMPORAL_ADDRESS', 'localhost:99999', /port 1-65535/],
     ['TEMPORAL_ADDRESS', 'localhost:0', /port 1-65535/],
