@@ -6,6 +6,7 @@ import { Client, concurrent, policies, types } from 'cassandra-driver';
 import type { Config } from '../config';
 import { eventDay } from '../core/time';
 import type { Order } from '../core/types';
+import { cassandraSecurityOptions, replicationCql } from './security';
 import { isCassandraValueError } from './sink-errors';
 
 export interface RawOrderRow {
@@ -31,10 +32,13 @@ const COLUMNS = `order_id bigint, created_at text, day text, discount double, pr
   subtotal double, tax double, total double, user_id int, kafka_partition int, kafka_offset bigint,
   kafka_ts timestamp, raw text`;
 
-export function CASSANDRA_SCHEMA(keyspace: string): string[] {
+export function CASSANDRA_SCHEMA(
+  keyspace: string,
+  replication = "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+): string[] {
   return [
     `CREATE KEYSPACE IF NOT EXISTS ${keyspace}
-       WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+       WITH replication = ${replication}`,
     `CREATE TABLE IF NOT EXISTS ${keyspace}.orders_by_id (${COLUMNS}, PRIMARY KEY (order_id))`,
     `CREATE TABLE IF NOT EXISTS ${keyspace}.orders_by_day (${COLUMNS}, PRIMARY KEY ((day), order_id))`,
   ];
@@ -51,6 +55,7 @@ export async function connectCassandra(config: Config, opts: { keyspace?: boolea
     // The default backoff grows to 10 minutes between tries, so a node that was down a while came back minutes
     // before the driver noticed. Bounded at 5 s, counting resumes within seconds of Cassandra answering again.
     policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 5000, false) },
+    ...cassandraSecurityOptions(config),
   });
   await client.connect();
   return client;
@@ -60,7 +65,8 @@ export async function connectCassandra(config: Config, opts: { keyspace?: boolea
 export async function migrateCassandra(config: Config): Promise<void> {
   const client = await connectCassandra(config, { keyspace: false });
   try {
-    for (const cql of CASSANDRA_SCHEMA(config.cassandraKeyspace)) await client.execute(cql);
+    for (const cql of CASSANDRA_SCHEMA(config.cassandraKeyspace, replicationCql(config.cassandraReplication)))
+      await client.execute(cql);
   } finally {
     await client.shutdown();
   }
