@@ -228,7 +228,7 @@ describe('bad values stop the command naming the variable', () => {
   });
 
   it('an error never quotes a secret', () => {
-    for (const env of [
+    for (const env of <Array<Record<string, string>>>[
       { KAFKA_SASL_PASSWORD: 'kafka-secret-1', KAFKA_SASL_USERNAME: 'u' },
       { CASSANDRA_PASSWORD: 'cass-secret-1' },
       { TEMPORAL_TLS: 'no', TEMPORAL_API_KEY: 'temporal-secret-1' },
