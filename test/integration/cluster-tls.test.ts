@@ -5,6 +5,8 @@
  * polls (and would poll a task queue nobody uses), and `stream status` only reads.
  */
 import { describe, expect, it } from 'vitest';
+import { createIsolatedEnv } from '../../src/cli/isolated';
+import { connectCassandra } from '../../src/io/cassandra';
 import { salesflow } from '../helpers/cli';
 
 const NEVER_POLLED = { TASK_QUEUE: 'cluster-tls-test-never-polled' };
@@ -82,6 +84,31 @@ describe('TLS switched on against plaintext services fails clearly and quickly (
       const output = r.stdout + r.stderr;
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).not.toBe(0);
       for (const secret of Object.values(SECRETS)) expect(output, args.join(' ')).not.toContain(secret);
+    }
+  }, 120_000);
+});
+
+describe('CASSANDRA_REPLICATION reaches the keyspace the migration creates', () => {
+  it('NetworkTopologyStrategy with the local data centre', async () => {
+    // An isolated keyspace of its own (dropped afterwards); the local node's data centre is datacenter1.
+    const t = await createIsolatedEnv('repl', {
+      CASSANDRA_REPLICATION: 'NetworkTopologyStrategy:datacenter1=1',
+    });
+    try {
+      const client = await connectCassandra(t.config, { keyspace: false });
+      try {
+        const rs = await client.execute(
+          'SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?',
+          [t.config.cassandraKeyspace],
+        );
+        const replication = rs.first().get('replication') as Record<string, string>;
+        expect(replication.class).toMatch(/NetworkTopologyStrategy$/);
+        expect(replication.datacenter1).toBe('1');
+      } finally {
+        await client.shutdown();
+      }
+    } finally {
+      await t.cleanup();
     }
   }, 120_000);
 });
