@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig, REPO_ROOT, splitHostPort } from '../../src/config';
@@ -34,7 +35,34 @@ const SALESFLOW = ['migrate', 'worker', 'dashboard'];
 const dependencies = (s: Service) =>
   Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {});
 
+/**
+ * The Compose Specification's own JSON schema (schema/compose-spec.json of the compose-spec/compose-spec
+ * repository, Apache-2.0, copied as is): what `docker compose config` checks first. Its `$schema` names the
+ * draft-07 meta-schema by an https address Ajv does not know, hence validateSchema: false.
+ */
+const composeSchema = new Ajv({ strict: false, allErrors: true, validateSchema: false }).compile(
+  JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'test/fixtures/compose-spec.json'), 'utf8')),
+);
+
 describe('docker-compose.yml', () => {
+  it('is valid against the Compose Specification', () => {
+    const valid = composeSchema(compose);
+    expect(composeSchema.errors ?? [], JSON.stringify(composeSchema.errors)).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('the schema check catches a broken file', () => {
+    const broken = structuredClone(compose) as unknown as {
+      services: Record<string, Record<string, unknown>>;
+    };
+    broken.services.worker.depends_on = { migrate: { condition: 'when-ready' } };
+    broken.services.kafka.portz = ['9092:9092'];
+    expect(composeSchema(broken)).toBe(false);
+    const paths = (composeSchema.errors ?? []).map((e) => e.instancePath);
+    expect(paths).toContain('/services/kafka');
+    expect(paths).toContain('/services/worker/depends_on/migrate/condition');
+  });
+
   it('has the four services and salesflow’s own processes', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
       ['cassandra', 'dashboard', 'kafka', 'migrate', 'mysql', 'temporal', 'worker'].sort(),
