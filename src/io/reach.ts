@@ -74,14 +74,14 @@ const LOGIN =
   /ER_ACCESS_DENIED_ERROR|ER_DBACCESS_DENIED_ERROR|Access denied|AuthenticationError|Authentication|SASL/i;
 // Checked before LOST: a TLS client talking to a plaintext port sees the socket closed mid-handshake.
 const TLS =
-  /secure TLS connection|SSL routines|wrong version number|handshake|certificate|self[- ]signed|EPROTO|ERR_SSL|ERR_TLS|InvalidContentType|CorruptMessage/i;
+  /secure TLS connection|SSL routines|wrong version number|TLS handshake|SSL handshake|handshake failure|HANDSHAKE_NO_SSL_SUPPORT|does not support secure connection|certificate|self[- ]signed|EPROTO|ERR_SSL|ERR_TLS|InvalidContentType|CorruptMessage/i;
 const REFUSED = /ECONNREFUSED|Connection refused|refused/i;
 const TIMEOUT = /ETIMEDOUT|timed? ?out|deadline|Connection timeout/i;
 const NOT_FOUND = /ENOTFOUND|EAI_AGAIN|getaddrinfo|dns error/i;
 const LOST =
   /ECONNRESET|EPIPE|PROTOCOL_CONNECTION_LOST|Connection dropped|Connection lost|socket hang up|closed/i;
 const CONNECTION =
-  /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|EPIPE|PROTOCOL_CONNECTION_LOST|NoHostAvailable|All host\(s\) tried|Connection dropped|TransportError|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSNonRetriableError.*connect|Failed to connect|tcp connect error|transport error|Connection refused|Connection timeout|secure TLS connection|SSL routines|wrong version number|EPROTO|ERR_SSL|ERR_TLS|handshake/i;
+  /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|EPIPE|PROTOCOL_CONNECTION_LOST|NoHostAvailable|All host\(s\) tried|Connection dropped|TransportError|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSNonRetriableError.*connect|Failed to connect|tcp connect error|transport error|Connection refused|Connection timeout|secure TLS connection|SSL routines|wrong version number|EPROTO|ERR_SSL|ERR_TLS|TLS handshake|SSL handshake|HANDSHAKE_NO_SSL_SUPPORT|CERT_|self[- ]signed certificate|unable to verify|certificate has expired/i;
 
 /** True when the error means "could not reach or log in to a service" (not a query or data error). */
 export function isConnectionFailure(e: unknown): boolean {

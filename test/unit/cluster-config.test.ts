@@ -11,7 +11,7 @@ import {
   redactSecrets,
 } from '../../src/config';
 import { CASSANDRA_SCHEMA } from '../../src/io/cassandra';
-import { unreachableMessage } from '../../src/io/reach';
+import { isConnectionFailure, unreachableMessage, whatHappened } from '../../src/io/reach';
 import {
   cassandraSecurityOptions,
   kafkaSecurityOptions,
@@ -269,5 +269,37 @@ describe('secrets', () => {
     expect(unreachableMessage('kafka', loadConfig({}), refused)).toBe(
       'Kafka at 127.0.0.1:9092 (KAFKA_BROKERS) refused the connection',
     );
+  });
+
+  it.each([
+    // The drivers' words for TLS against a plaintext port, as seen against the local stack.
+    [
+      Object.assign(new Error('Server does not support secure connection'), {
+        code: 'HANDSHAKE_NO_SSL_SUPPORT',
+      }),
+    ],
+    [
+      new Error(
+        'All host(s) tried for query failed. First host tried, 127.0.0.1:9042: Error: SSL routines:ssl3_get_record:wrong version number',
+      ),
+    ],
+    [
+      new Error(
+        'Connection error: Client network socket disconnected before secure TLS connection was established',
+      ),
+    ],
+    [
+      Object.assign(new Error('self-signed certificate in certificate chain'), {
+        code: 'SELF_SIGNED_CERT_IN_CHAIN',
+      }),
+    ],
+  ])('a TLS failure is a connection failure, said as such: %s', (e) => {
+    expect(isConnectionFailure(e)).toBe(true);
+    expect(whatHappened(e)).toBe('failed the TLS handshake');
+  });
+
+  it('MySQL’s own protocol handshake timing out is not a TLS failure', () => {
+    const e = Object.assign(new Error('Handshake inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' });
+    expect(whatHappened(e)).toBe('did not answer in time');
   });
 });
