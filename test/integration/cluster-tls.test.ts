@@ -4,7 +4,13 @@
  * of hanging or connecting in plaintext. Nothing here changes the shared stack: the worker gives up before it
  * polls (and would poll a task queue nobody uses), and `stream status` only reads.
  */
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIsolatedEnv } from '../../src/cli/isolated';
 import { connectCassandra } from '../../src/io/cassandra';
 import { salesflow } from '../helpers/cli';
@@ -111,4 +117,137 @@ describe('CASSANDRA_REPLICATION reaches the keyspace the migration creates', () 
       await t.cleanup();
     }
   }, 120_000);
+});
+
+/**
+ * A TLS server of the test's own on 127.0.0.1 (a CA, a server certificate for localhost signed by it, a client
+ * certificate for mTLS) that completes the handshake and hangs up: proof that the CA file, and the client pair,
+ * reach each driver. Without the CA the driver must refuse the certificate; with it the handshake completes (the
+ * server counts it) and only the protocol after it fails.
+ */
+describe('the CA file and the client certificate reach the drivers', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-tls-'));
+  const file = (name: string) => path.join(dir, name);
+  const handshakes: Array<{ clientCn?: string }> = [];
+  let server: tls.Server;
+  let port = 0;
+
+  beforeAll(async () => {
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=salesflow test CA',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
+    );
+    for (const [name, subject, ext] of [
+      ['server', '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth'],
+      ['client', '/CN=salesflow-client', 'extendedKeyUsage=clientAuth'],
+    ]) {
+      openssl(
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        subject,
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+      );
+      fs.writeFileSync(file(`${name}.ext`), `basicConstraints=CA:FALSE\n${ext}\n`);
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '2',
+        '-out',
+        `${name}.pem`,
+        '-extfile',
+        `${name}.ext`,
+      );
+    }
+    server = tls.createServer(
+      {
+        key: fs.readFileSync(file('server.key')),
+        cert: fs.readFileSync(file('server.pem')),
+        ca: fs.readFileSync(file('ca.pem')),
+        requestCert: true,
+        rejectUnauthorized: false,
+        ALPNProtocols: ['h2'],
+      },
+      (socket) => {
+        const peer = socket.getPeerCertificate();
+        handshakes.push({ clientCn: peer?.subject?.CN });
+        socket.destroy();
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Kafka: refused without the CA, completed with KAFKA_SSL_CA', async () => {
+    const broker = { KAFKA_BROKERS: `localhost:${port}`, ...NEVER_POLLED };
+    handshakes.length = 0;
+    const without = await salesflow(['worker'], { ...broker, KAFKA_SSL: 'true' });
+    expect(without.code).toBe(5);
+    expect(without.stderr).toMatch(/Kafka at localhost:\d+ \(KAFKA_BROKERS\) failed the TLS handshake/);
+    expect(handshakes).toHaveLength(0);
+    const withCa = await salesflow(['worker'], { ...broker, KAFKA_SSL_CA: file('ca.pem') });
+    expect(withCa.code).not.toBe(0);
+    expect(withCa.stderr).toMatch(/Kafka at localhost:\d+ \(KAFKA_BROKERS\)/);
+    expect(withCa.stderr).not.toMatch(/failed the TLS handshake/);
+    expect(handshakes.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it.each([
+    ['the client (Connection)', ['stream', 'status']],
+    ['the worker (NativeConnection)', ['worker']],
+  ])(
+    'Temporal, %s: refused without the CA; with the CA and the client pair the server sees our certificate',
+    async (_name, args) => {
+      const temporal = { TEMPORAL_ADDRESS: `localhost:${port}`, ...NEVER_POLLED };
+      handshakes.length = 0;
+      const without = await salesflow(args, { ...temporal, TEMPORAL_TLS: 'true' });
+      expect(without.code).toBe(5);
+      expect(without.stderr).toMatch(/Temporal at localhost:\d+ \(TEMPORAL_ADDRESS\)/);
+      expect(handshakes).toHaveLength(0);
+      const withPair = await salesflow(args, {
+        ...temporal,
+        TEMPORAL_TLS_CA: file('ca.pem'),
+        TEMPORAL_TLS_CERT: file('client.pem'),
+        TEMPORAL_TLS_KEY: file('client.key'),
+      });
+      expect(withPair.code).toBe(5);
+      expect(handshakes.length).toBeGreaterThan(0);
+      expect(handshakes[0].clientCn).toBe('salesflow-client');
+    },
+    60_000,
+  );
 });
