@@ -199,7 +199,7 @@ describe('the CA file and the client certificate reach the drivers', () => {
       },
       (socket) => {
         const peer = socket.getPeerCertificate();
-        handshakes.push({ clientCn: peer?.subject?.CN });
+        handshakes.push({ clientCn: peer?.subject?.CN ? String(peer.subject.CN) : undefined });
         socket.destroy();
       },
     );
