@@ -3,6 +3,7 @@
  * local stack (`salesflow stack up`). A bad value fails at start with a message naming the variable and what it
  * expected.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -44,7 +45,31 @@ export interface Config {
   cacheDir: string;
   stateDir: string;
   stackTimeoutSeconds: number;
+  // Real clusters (README "Running on clusters"). Every default is off, which is today's local stack: plaintext,
+  // no logins beyond MYSQL_URL's, a single-replica keyspace.
+  temporalTls: TlsFiles & { enabled: boolean; serverName?: string; certPath?: string; keyPath?: string };
+  /** Temporal Cloud API key ('' = none). A secret: scrubbed from output (configuredSecrets). */
+  temporalApiKey: string;
+  kafkaSsl: TlsFiles & { enabled: boolean };
+  kafkaSasl?: { mechanism: KafkaSaslMechanism; username: string; password: string };
+  mysqlTls: TlsFiles & { enabled: boolean; verifyIdentity: boolean };
+  cassandraAuth?: { username: string; password: string };
+  cassandraTls: TlsFiles & { enabled: boolean; verifyIdentity: boolean };
+  /** Replication of a keyspace the migration creates (an existing keyspace is left as it is). */
+  cassandraReplication: CassandraReplication;
 }
+
+/** A CA bundle path; absent = the system's root CAs. */
+export interface TlsFiles {
+  caPath?: string;
+}
+
+export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+
+export type CassandraReplication =
+  | { class: 'SimpleStrategy'; factor: number }
+  | { class: 'NetworkTopologyStrategy'; factors: Record<string, number> };
 
 export class ConfigError extends Error {
   constructor(
@@ -105,6 +130,133 @@ function hostPorts(env: Env, name: string, fallback: string): string[] {
   return items;
 }
 
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(name, 'true or false', raw);
+}
+
+/** A file that must be readable now: a wrong path then stops the command at start, not at the first connection. */
+function file(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = path.resolve(raw.trim());
+  try {
+    fs.accessSync(value, fs.constants.R_OK);
+    if (!fs.statSync(value).isFile()) throw new Error('not a file');
+  } catch {
+    throw new ConfigError(name, 'the path of a readable file (PEM)', raw);
+  }
+  return value;
+}
+
+/** A secret's value; never quoted in an error (only that it is missing). */
+function secret(env: Env, name: string): string {
+  return env[name] ?? '';
+}
+
+const set = (env: Env, name: string) => (env[name] ?? '').trim() !== '';
+
+/** Both of two variables or neither: a half-configured login or key pair is a mistake, named at start. */
+function pair(env: Env, a: string, b: string): void {
+  if (set(env, a) && !set(env, b)) throw new ConfigError(b, `a value, since ${a} is set`, '');
+  if (set(env, b) && !set(env, a)) throw new ConfigError(a, `a value, since ${b} is set`, '');
+}
+
+function temporalTls(env: Env): Config['temporalTls'] {
+  pair(env, 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY');
+  const caPath = file(env, 'TEMPORAL_TLS_CA');
+  const certPath = file(env, 'TEMPORAL_TLS_CERT');
+  const keyPath = file(env, 'TEMPORAL_TLS_KEY');
+  const serverName = str(env, 'TEMPORAL_TLS_SERVER_NAME', '', /^[A-Za-z0-9.-]+$/, 'a host name') || undefined;
+  // Any TLS setting (or an API key: Temporal Cloud accepts keys over TLS only) turns TLS on unless said otherwise.
+  const implied = Boolean(caPath || certPath || serverName || set(env, 'TEMPORAL_API_KEY'));
+  const enabled = bool(env, 'TEMPORAL_TLS', implied);
+  if (!enabled && implied) {
+    throw new ConfigError(
+      'TEMPORAL_TLS',
+      'true (or unset) while TEMPORAL_TLS_* or TEMPORAL_API_KEY is set',
+      env.TEMPORAL_TLS ?? '',
+    );
+  }
+  return { enabled, caPath, serverName, certPath, keyPath };
+}
+
+function kafkaSasl(env: Env): Config['kafkaSasl'] {
+  const raw = str(env, 'KAFKA_SASL_MECHANISM', '').toLowerCase();
+  if (!raw) {
+    for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']) {
+      if (set(env, name))
+        throw new ConfigError(
+          'KAFKA_SASL_MECHANISM',
+          `one of ${KAFKA_SASL_MECHANISMS.join(', ')}, since ${name} is set`,
+          '',
+        );
+    }
+    return undefined;
+  }
+  if (!(KAFKA_SASL_MECHANISMS as readonly string[]).includes(raw)) {
+    throw new ConfigError(
+      'KAFKA_SASL_MECHANISM',
+      KAFKA_SASL_MECHANISMS.join(', '),
+      env.KAFKA_SASL_MECHANISM ?? '',
+    );
+  }
+  for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']) {
+    if (!set(env, name)) throw new ConfigError(name, 'a value, since KAFKA_SASL_MECHANISM is set', '');
+  }
+  return {
+    mechanism: raw as KafkaSaslMechanism,
+    username: str(env, 'KAFKA_SASL_USERNAME', ''),
+    password: secret(env, 'KAFKA_SASL_PASSWORD'),
+  };
+}
+
+function tlsWithCa(env: Env, flag: string, ca: string): TlsFiles & { enabled: boolean } {
+  const caPath = file(env, ca);
+  const enabled = bool(env, flag, caPath !== undefined);
+  if (!enabled && caPath) throw new ConfigError(flag, `true (or unset) while ${ca} is set`, env[flag] ?? '');
+  return { enabled, caPath };
+}
+
+function cassandraAuth(env: Env): Config['cassandraAuth'] {
+  pair(env, 'CASSANDRA_USERNAME', 'CASSANDRA_PASSWORD');
+  if (!set(env, 'CASSANDRA_USERNAME')) return undefined;
+  return { username: str(env, 'CASSANDRA_USERNAME', ''), password: secret(env, 'CASSANDRA_PASSWORD') };
+}
+
+const DC = /^[A-Za-z0-9_.-]+$/;
+const REPLICATION_EXPECTED = 'SimpleStrategy:N or NetworkTopologyStrategy:dc1=N,dc2=N (N from 1 to 99)';
+
+/** "SimpleStrategy:1" or "NetworkTopologyStrategy:dc1=3,dc2=3". */
+export function parseReplication(raw: string): CassandraReplication | undefined {
+  const m = /^(SimpleStrategy|NetworkTopologyStrategy):(.+)$/.exec(raw.trim());
+  if (!m) return undefined;
+  const factor = (s: string) => (/^\d{1,2}$/.test(s) && Number(s) >= 1 ? Number(s) : undefined);
+  if (m[1] === 'SimpleStrategy') {
+    const n = factor(m[2].trim());
+    return n === undefined ? undefined : { class: 'SimpleStrategy', factor: n };
+  }
+  const factors: Record<string, number> = {};
+  for (const item of m[2].split(',')) {
+    const [dc, n, extra] = item.split('=').map((s) => s.trim());
+    const value = n === undefined ? undefined : factor(n);
+    if (!dc || !DC.test(dc) || value === undefined || extra !== undefined || dc in factors) return undefined;
+    factors[dc] = value;
+  }
+  return { class: 'NetworkTopologyStrategy', factors };
+}
+
+function replication(env: Env): CassandraReplication {
+  const raw = str(env, 'CASSANDRA_REPLICATION', 'SimpleStrategy:1');
+  const parsed = parseReplication(raw);
+  if (!parsed) throw new ConfigError('CASSANDRA_REPLICATION', REPLICATION_EXPECTED, raw);
+  return parsed;
+}
+
 const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
@@ -116,6 +268,9 @@ export function redactUrl(raw: string): string {
 }
 
 const PUBLIC_DEFAULTS = ['salesflow', 'salesflow_ro'];
+
+/** Variables whose whole value is a secret (MYSQL_URL's password is taken out of the URL). */
+export const SECRET_VARIABLES = ['TEMPORAL_API_KEY', 'KAFKA_SASL_PASSWORD', 'CASSANDRA_PASSWORD'];
 
 /** Every secret the environment configures (passwords), so messages and logs can be scrubbed of them. */
 export function configuredSecrets(env: Env = process.env): string[] {
@@ -131,6 +286,7 @@ export function configuredSecrets(env: Env = process.env): string[] {
     }
   }
   if (env.MYSQL_READONLY_PASSWORD) out.add(env.MYSQL_READONLY_PASSWORD);
+  for (const name of SECRET_VARIABLES) if (env[name]) out.add(env[name] as string);
   // The documented defaults are no secret (and "salesflow" is also the program's name), and very short values
   // would scrub ordinary words: those are left alone.
   return [...out].filter((s) => s.length >= 4 && !PUBLIC_DEFAULTS.includes(s));
@@ -232,6 +388,20 @@ export function loadConfig(env: Env = process.env): Config {
     cacheDir: path.resolve(str(env, 'SALESFLOW_CACHE', path.join(os.homedir(), '.cache', 'salesflow'))),
     stateDir: path.resolve(str(env, 'SALESFLOW_STATE', path.join(repoRoot, '.stack'))),
     stackTimeoutSeconds: int(env, 'STACK_TIMEOUT_SECONDS', 300, 5, 3600),
+    temporalTls: temporalTls(env),
+    temporalApiKey: secret(env, 'TEMPORAL_API_KEY'),
+    kafkaSsl: tlsWithCa(env, 'KAFKA_SSL', 'KAFKA_SSL_CA'),
+    kafkaSasl: kafkaSasl(env),
+    mysqlTls: {
+      ...tlsWithCa(env, 'MYSQL_TLS', 'MYSQL_TLS_CA'),
+      verifyIdentity: bool(env, 'MYSQL_TLS_VERIFY_IDENTITY', true),
+    },
+    cassandraAuth: cassandraAuth(env),
+    cassandraTls: {
+      ...tlsWithCa(env, 'CASSANDRA_TLS', 'CASSANDRA_TLS_CA'),
+      verifyIdentity: bool(env, 'CASSANDRA_TLS_VERIFY_IDENTITY', true),
+    },
+    cassandraReplication: replication(env),
   };
 }
 

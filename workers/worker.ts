@@ -8,6 +8,7 @@ import { createActivities } from '../activities';
 import type { Config } from '../src/config';
 import { checkDataServices } from '../src/io/preflight';
 import { reaching } from '../src/io/reach';
+import { temporalConnectionOptions } from '../src/io/security';
 import { ACTIVITY_SLOTS, ServiceClients } from './clients';
 
 export interface RunningWorker {
@@ -32,7 +33,7 @@ export async function startWorker(
   }
   // Reach and log in to every service before polling: a worker that cannot would take tasks only to fail them.
   const [temporal, data] = await Promise.allSettled([
-    reaching('temporal', config, () => NativeConnection.connect({ address: config.temporalAddress })),
+    reaching('temporal', config, () => NativeConnection.connect(temporalConnectionOptions(config))),
     checkDataServices(config),
   ]);
   if (temporal.status === 'rejected') throw temporal.reason;

@@ -13,11 +13,11 @@ import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import { type Client, concurrent } from 'cassandra-driver';
 import { numberFlag, parse } from '../cli/args';
-import { EXIT, usageError } from '../errors';
 import { printTable } from '../cli/output';
 import { type Config, loadConfig } from '../config';
 import { dayBucket } from '../core/buckets';
 import { encodeOrderMessage } from '../core/message';
+import { EXIT, usageError } from '../errors';
 import {
   BATCH_BYTES,
   connectCassandra,

@@ -11,6 +11,7 @@ export type { StreamHealth };
 
 import { statusQuery } from '../contract';
 import { streamWorkflowId } from '../ids';
+import { temporalConnectionOptions } from '../io/security';
 import { isWorkflowNotFound } from '../ops/temporal';
 
 const CONNECT_MS = 2000;
@@ -45,7 +46,7 @@ export function streamProbe(config: Config): StreamProbe {
       // No retry interceptor: a dashboard wants a quick answer (the page asks again at the next window), and a
       // retry timer left behind could fire on a connection already closed.
       const connection = await Connection.connect({
-        address: config.temporalAddress,
+        ...temporalConnectionOptions(config),
         connectTimeout: CONNECT_MS,
         interceptors: [],
       });

@@ -8,6 +8,7 @@ import { type Config, ConfigError } from '../config';
 import { dayBucket } from '../core/buckets';
 import { eventDay } from '../core/time';
 import type { Order } from '../core/types';
+import { cassandraSecurityOptions, replicationCql } from './security';
 import { isCassandraValueError } from './sink-errors';
 
 /** A counted order as the raw-order tables keep it: its fields, its day, and the Kafka record it came from. */
@@ -35,10 +36,13 @@ export const SETTINGS_TABLE = 'settings';
 const BUCKETS_SETTING = 'day_buckets';
 const COPY_PROGRESS_SETTING = 'orders_by_day_copy_page_state';
 
-export function CASSANDRA_SCHEMA(keyspace: string): string[] {
+export function CASSANDRA_SCHEMA(
+  keyspace: string,
+  replication = "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+): string[] {
   return [
     `CREATE KEYSPACE IF NOT EXISTS ${keyspace}
-       WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+       WITH replication = ${replication}`,
     `CREATE TABLE IF NOT EXISTS ${keyspace}.orders_by_id (${COLUMNS}, PRIMARY KEY (order_id))`,
     `CREATE TABLE IF NOT EXISTS ${keyspace}.${DAY_TABLE} (${COLUMNS}, bucket int,
        PRIMARY KEY ((day, bucket), order_id))`,
@@ -57,6 +61,7 @@ export async function connectCassandra(config: Config, opts: { keyspace?: boolea
     // The default backoff grows to 10 minutes between tries, so a node that was down a while came back minutes
     // before the driver noticed. Bounded at 5 s, counting resumes within seconds of Cassandra answering again.
     policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 5000, false) },
+    ...cassandraSecurityOptions(config),
   });
   await client.connect();
   return client;
@@ -71,7 +76,8 @@ export async function migrateCassandra(config: Config): Promise<void> {
   const client = await connectCassandra(config, { keyspace: false });
   try {
     const ks = config.cassandraKeyspace;
-    for (const cql of CASSANDRA_SCHEMA(ks)) await client.execute(cql);
+    for (const cql of CASSANDRA_SCHEMA(ks, replicationCql(config.cassandraReplication)))
+      await client.execute(cql);
     // IF NOT EXISTS (a lightweight transaction): two migrates racing on a new keyspace agree on one count.
     await client.execute(`INSERT INTO ${ks}.${SETTINGS_TABLE} (name, value) VALUES (?, ?) IF NOT EXISTS`, [
       BUCKETS_SETTING,

@@ -21,6 +21,7 @@ import {
 } from 'kafkajs';
 import type { Config } from '../config';
 import { type DeadLetter, fitDeadLetter, messageSize, splitBySize } from '../core/dead-letter';
+import { kafkaSecurityOptions } from './security';
 
 export function createKafka(config: Config): Kafka {
   return new Kafka({
@@ -31,6 +32,7 @@ export function createKafka(config: Config): Kafka {
     requestTimeout: 30_000,
     // Enough to ride out a broker restart or a leader move; Temporal retries the activity beyond that.
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+    ...kafkaSecurityOptions(config),
   });
 }
 

@@ -59,6 +59,7 @@ export async function stackAdminConnection(config: Config): Promise<mysql.Connec
   if (!fs.existsSync(socketPath)) return undefined;
   let admin: mysql.Connection | undefined;
   try {
+    // No MYSQL_TLS here: a unix socket of the stack's own server never leaves the machine.
     admin = await mysql.createConnection({ socketPath, user: 'root', connectTimeout: 2000 });
     const [rows] = await admin.query<mysql.RowDataPacket[]>('SELECT @@port AS port');
     const t = mysqlTarget(config);

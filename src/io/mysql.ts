@@ -7,6 +7,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import * as mysql from 'mysql2/promise';
 import type { Config, MysqlTarget } from '../config';
 import { DASHBOARD_TABLES, grantReadonly, stackAdminConnection } from './mysql-grants';
+import { mysqlSslOptions } from './security';
 
 export type Pool = mysql.Pool;
 
@@ -25,6 +26,7 @@ export function connectMysql(config: Config, opts: { database?: boolean } = {}):
     password: t.password,
     database: opts.database ? t.database : undefined,
     connectTimeout: 5000,
+    ...mysqlSslOptions(config),
   });
 }
 
@@ -48,6 +50,7 @@ export function createPool(
     multipleStatements: false,
     charset: 'utf8mb4_unicode_ci',
     connectTimeout: 5000,
+    ...mysqlSslOptions(config),
   });
   // A commit waiting on a row lock (another worker's commit of the same stream) gives up after 10 s, well before
   // the flush activity's 20 s heartbeat timeout, so the activity fails and retries instead of hanging. And a

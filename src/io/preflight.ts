@@ -8,6 +8,7 @@ import type { Config } from '../config';
 import { connectCassandra } from './cassandra';
 import { connectMysql } from './mysql';
 import { reaching, SERVICE_INFO, type Service, ServiceUnreachableError, serviceAddress } from './reach';
+import { kafkaSecurityOptions } from './security';
 
 async function checkKafka(config: Config): Promise<void> {
   // Few, short retries: a start-up check should answer in seconds, not ride out an outage.
@@ -18,6 +19,7 @@ async function checkKafka(config: Config): Promise<void> {
     connectionTimeout: 3000,
     requestTimeout: 5000,
     retry: { retries: 1, initialRetryTime: 300, maxRetryTime: 1000 },
+    ...kafkaSecurityOptions(config),
   });
   const admin = kafka.admin();
   try {

@@ -70,13 +70,16 @@ const text = (e: unknown) =>
 
 const LOGIN =
   /ER_ACCESS_DENIED_ERROR|ER_DBACCESS_DENIED_ERROR|Access denied|AuthenticationError|Authentication|SASL/i;
+// Checked before LOST: a TLS client talking to a plaintext port sees the socket closed mid-handshake.
+const TLS =
+  /secure TLS connection|SSL routines|wrong version number|TLS handshake|SSL handshake|handshake failure|HANDSHAKE_NO_SSL_SUPPORT|does not support secure connection|certificate|self[- ]signed|EPROTO|ERR_SSL|ERR_TLS|InvalidContentType|CorruptMessage/i;
 const REFUSED = /ECONNREFUSED|Connection refused|refused/i;
 const TIMEOUT = /ETIMEDOUT|timed? ?out|deadline|Connection timeout/i;
 const NOT_FOUND = /ENOTFOUND|EAI_AGAIN|getaddrinfo|dns error/i;
 const LOST =
   /ECONNRESET|EPIPE|PROTOCOL_CONNECTION_LOST|Connection dropped|Connection lost|socket hang up|closed/i;
 const CONNECTION =
-  /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|EPIPE|PROTOCOL_CONNECTION_LOST|NoHostAvailable|All host\(s\) tried|Connection dropped|TransportError|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSNonRetriableError.*connect|Failed to connect|tcp connect error|transport error|Connection refused|Connection timeout/i;
+  /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|EPIPE|PROTOCOL_CONNECTION_LOST|NoHostAvailable|All host\(s\) tried|Connection dropped|TransportError|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSNonRetriableError.*connect|Failed to connect|tcp connect error|transport error|Connection refused|Connection timeout|secure TLS connection|SSL routines|wrong version number|EPROTO|ERR_SSL|ERR_TLS|TLS handshake|SSL handshake|HANDSHAKE_NO_SSL_SUPPORT|CERT_|self[- ]signed certificate|unable to verify|certificate has expired/i;
 
 /** True when the error means "could not reach or log in to a service" (not a query or data error). */
 export function isConnectionFailure(e: unknown): boolean {
@@ -89,15 +92,32 @@ export function whatHappened(e: unknown): string {
   const t = text(e);
   if (LOGIN.test(t)) return 'rejected the login (check the user and password)';
   if (NOT_FOUND.test(t)) return 'could not be found (unknown host)';
+  if (TLS.test(t)) return 'failed the TLS handshake';
   if (REFUSED.test(t)) return 'refused the connection';
   if (TIMEOUT.test(t)) return 'did not answer in time';
   if (LOST.test(t)) return 'closed the connection';
   return 'is unreachable';
 }
 
+/** The variable that turns TLS on for each service, and whether it is on. */
+const TLS_SWITCH: Record<Service, [string, (c: Config) => boolean]> = {
+  mysql: ['MYSQL_TLS', (c) => c.mysqlTls.enabled],
+  kafka: ['KAFKA_SSL', (c) => c.kafkaSsl.enabled],
+  cassandra: ['CASSANDRA_TLS', (c) => c.cassandraTls.enabled],
+  temporal: ['TEMPORAL_TLS', (c) => c.temporalTls.enabled],
+};
+
 export function unreachableMessage(service: Service, config: Config, e: unknown): string {
   const { label, variable } = SERVICE_INFO[service];
-  return `${label} at ${serviceAddress(service, config)} (${variable}) ${whatHappened(e)}`;
+  const what = whatHappened(e);
+  // With TLS on, a handshake that fails or never ends usually means the port speaks plaintext (or another CA
+  // signed its certificate): say which setting to look at, since the driver's words do not.
+  const [tlsVariable, tlsOn] = TLS_SWITCH[service];
+  const hint =
+    tlsOn(config) && !/login|unknown host|refused/.test(what)
+      ? ` (${tlsVariable} is on: does the server speak TLS, signed by the CA configured?)`
+      : '';
+  return `${label} at ${serviceAddress(service, config)} (${variable}) ${what}${hint}`;
 }
 
 /** Runs `fn`; a connection failure comes out as a ServiceUnreachableError naming the service and its variable. */

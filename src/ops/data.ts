@@ -9,6 +9,7 @@ import { replayWorkflowId, streamWorkflowId } from '../ids';
 import { connectCassandra, truncateRawOrders } from '../io/cassandra';
 import { createKafka, ensureTopics } from '../io/kafka';
 import { createPool, mysqlTarget } from '../io/mysql';
+import { kafkaSecurityOptions } from '../io/security';
 import { upsertCustomers } from '../io/store/customers';
 import { resetPipelineTables } from '../io/store/stream';
 import { readTotals } from '../io/store/totals';
@@ -101,6 +102,7 @@ export async function unreachableStores(config: Config): Promise<DeadStore[]> {
           connectionTimeout: 3000,
           requestTimeout: 10_000,
           retry: { retries: 1 },
+          ...kafkaSecurityOptions(config),
         }).admin();
         await admin.connect();
         try {

@@ -11,11 +11,12 @@ import type { Workflow } from '@temporalio/common';
 import type { Config } from '../config';
 import { notFound, unreachable } from '../errors';
 import { unreachableMessage } from '../io/reach';
+import { temporalConnectionOptions } from '../io/security';
 
 export async function connectClient(config: Config): Promise<{ client: Client; close: () => Promise<void> }> {
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5000 });
+    connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: 5000 });
   } catch (e) {
     throw unreachable(`${unreachableMessage('temporal', config, e)}: ${(e as Error).message}`);
   }

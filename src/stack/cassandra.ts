@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'cassandra-driver';
 import { type Config, REPO_ROOT, splitHostPort } from '../config';
+import { cassandraSecurityOptions } from '../io/security';
 import { fetchJars } from './kafka';
 import type { ManagedService, Probe, StackContext } from './service';
 
@@ -58,6 +59,7 @@ export const cassandraService: ManagedService = {
       localDataCenter: config.cassandraLocalDc,
       socketOptions: { connectTimeout: 2000, readTimeout: 3000 },
       pooling: { warmup: false },
+      ...cassandraSecurityOptions(config),
     });
     try {
       await client.connect();

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Config, REPO_ROOT, splitHostPort } from '../config';
+import { kafkaSecurityOptions } from '../io/security';
 import { aptInstall, runOk, which } from './proc';
 import type { ManagedService, Probe, StackContext } from './service';
 
@@ -129,6 +130,7 @@ export const kafkaService: ManagedService = {
       connectionTimeout: 1000,
       requestTimeout: 2000,
       retry: { retries: 0 },
+      ...kafkaSecurityOptions(config),
     });
     const admin = kafka.admin({ retry: { retries: 0 } });
     let timer: NodeJS.Timeout | undefined;

@@ -8,6 +8,7 @@ import * as mysql from 'mysql2/promise';
 import type { Config } from '../config';
 import { splitHostPort } from '../config';
 import { dropWildcardReadonly, grantPipeline } from '../io/mysql-grants';
+import { mysqlSslOptions } from '../io/security';
 import { aptInstall, runOk, sleep, which } from './proc';
 import type { ManagedService, Probe, StackContext } from './service';
 
@@ -39,6 +40,7 @@ export const mysqlService: ManagedService = {
         user,
         password,
         connectTimeout: 2000,
+        ...mysqlSslOptions(config),
       });
       const [rows] = await conn.query('SELECT VERSION() AS v');
       return { up: true, version: (rows as Array<{ v: string }>)[0].v };

@@ -9,6 +9,7 @@ import { Connection } from '@temporalio/client';
 import type { Config } from '../config';
 import { splitHostPort } from '../config';
 import { kindAttribute, sourceAttribute } from '../contract';
+import { temporalConnectionOptions } from '../io/security';
 import { runOk, which } from './proc';
 import type { ManagedService, Probe, StackContext } from './service';
 
@@ -35,7 +36,7 @@ export const temporalService: ManagedService = {
   async probe(config: Config): Promise<Probe> {
     let connection: Connection | undefined;
     try {
-      connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 2000 });
+      connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: 2000 });
       const conn = connection;
       const info = await conn.withDeadline(Date.now() + 3000, async () => {
         await conn.workflowService.describeNamespace({ namespace: config.temporalNamespace });
