@@ -27,6 +27,8 @@ export interface Config {
   flushPartRecords: number;
   /** How often an open window's arrivals are committed (the running totals' freshness). */
   commitIntervalMs: number;
+  /** SALESFLOW_PROFILE=1: the flush logs where each window's time went (the benchmark reads it). */
+  profile: boolean;
   consumerName: string;
   dashboardPort: number;
   cacheDir: string;
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
     windowSeconds: int(env, 'WINDOW_SECONDS', 15, 1, 3600),
     flushPartRecords: int(env, 'FLUSH_PART_RECORDS', 20_000, 1, 1_000_000),
     commitIntervalMs: int(env, 'COMMIT_INTERVAL_MS', 500, 50, 60_000),
+    profile: str(env, 'SALESFLOW_PROFILE', '0', /^[01]$/, '0 or 1') === '1',
     consumerName: str(env, 'CONSUMER_NAME', 'salesflow', /^[A-Za-z0-9._-]+$/, 'a consumer name'),
     dashboardPort: int(env, 'DASHBOARD_PORT', 3000, 1, 65535),
     cacheDir: path.resolve(str(env, 'SALESFLOW_CACHE', path.join(os.homedir(), '.cache', 'salesflow'))),
