@@ -13,6 +13,7 @@ import {
   positionOf,
   type SourceRecord,
 } from '../src/core/flush-plan';
+import { profileLine, StageClock } from '../src/core/profile';
 import { deleteRawOrders, rawOrderRow, upsertRawOrders } from '../src/io/cassandra';
 import { earliestOffsets, highWatermarks, produceDeadLetters, readRange } from '../src/io/kafka';
 import { isMysqlDataError, SinkRejectedError } from '../src/io/sink-errors';
@@ -88,10 +89,12 @@ export function streamActivities(deps: ActivityDeps) {
       let budget = deps.config.flushPartRecords;
       // Until it closes, the window is consumed live: what has arrived is committed every commitIntervalMs.
       const closeAtMs = input.closeAtMs ?? 0;
+      // Where this window's time goes, stage by stage (logged with SALESFLOW_PROFILE=1 for the benchmark).
+      const clock = new StageClock();
       for (let parts = 1; ; parts++) {
         let part: Awaited<ReturnType<typeof flushPart>>;
         try {
-          part = await flushPart(deps, input, closeAtMs, budget, refused);
+          part = await flushPart(deps, input, closeAtMs, budget, refused, clock);
         } catch (e) {
           if (e instanceof RecordsRefusedError) {
             for (const [position, error] of e.refused) refused.set(position, error);
@@ -111,6 +114,11 @@ export function streamActivities(deps: ActivityDeps) {
           continue;
         }
         heartbeat({ parts, complete: part.complete });
+        // One line per commit, so an open window's time is seen before it closes.
+        if (deps.config.profile && (part.records || part.complete))
+          console.log(
+            profileLine({ ...input, records: part.records, complete: part.complete, ms: clock.take() }),
+          );
         if (part.complete) {
           const window = (await committedWindow(deps.pool, input.streamId, input.windowStartMs))!;
           return {
@@ -124,10 +132,12 @@ export function streamActivities(deps: ActivityDeps) {
         // A pause or stop cancels an open window between parts; what was committed stays.
         if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('window interrupted');
         // Caught up with an open window: wait for more (or for its close), waking if Temporal cancels us.
-        if (part.caughtUp)
+        if (part.caughtUp) {
           await Context.current().sleep(
             Math.max(0, Math.min(deps.config.commitIntervalMs, closeAtMs - Date.now())),
           );
+          clock.mark('wait');
+        }
       }
     },
 
@@ -220,17 +230,29 @@ async function flushPart(
   closeAtMs: number,
   budget: number,
   refused: Map<string, string>,
+  clock: StageClock,
 ) {
   const started = Date.now();
   const read = await readPart(deps, input, budget);
+  clock.mark('kafkaRead');
   // The window is complete once its records are read (to its end, or to the log's end) after it closed: a record
   // appended later has a later broker timestamp, past the window. Before that, a part is a live increment.
   const complete = read.complete && read.readAt >= closeAtMs;
-  const result = { complete, caughtUp: read.complete, nextRecordMs: read.nextRecordMs, readAt: read.readAt };
+  const result = {
+    complete,
+    caughtUp: read.complete,
+    nextRecordMs: read.nextRecordMs,
+    readAt: read.readAt,
+    records: read.records.length,
+  };
   if (!complete && read.records.length === 0) return result; // nothing new in the open window
   const { decoded, orderIds } = decodeRecords(read.records);
+  clock.mark('plan');
   const countedBefore = await alreadyCounted(deps.pool, orderIds);
-  const plan = planPart(decoded, countedBefore, await deps.customerDims(), refused);
+  const customers = await deps.customerDims();
+  clock.mark('lookup');
+  const plan = planPart(decoded, countedBefore, customers, refused);
+  clock.mark('plan');
 
   await writeRawOrders(deps, plan);
   // A record MySQL refused may already be in Cassandra from the try that found it: a raw order never counted
@@ -240,6 +262,7 @@ async function flushPart(
   );
   if (refusedRaw.length)
     await deleteRawOrders(await deps.cassandra(), deps.config.cassandraKeyspace, refusedRaw);
+  clock.mark('cassandra');
 
   // Bad input to the dead-letter topic with its reason and original bytes (keyed by its position, so a
   // consumer can tell a retried copy), each letter cut to fit the topic if it must.
@@ -261,12 +284,14 @@ async function flushPart(
       await deps.dlqMaxBytes(),
     );
   }
+  clock.mark('dlq');
 
   // Fault-injection hook for the crash tests: a window whose raw orders are written but not yet committed.
   const pauseMs = deps.config.faultPauseBeforeCommitMs;
   if (pauseMs > 0) {
     console.log(`flushWindow: pausing ${pauseMs} ms before committing window ${input.windowStartMs}`);
     await new Promise((r) => setTimeout(r, pauseMs));
+    clock.restart();
   }
 
   // The commit point.
@@ -304,5 +329,6 @@ async function flushPart(
       throw new PartRefusedError(read.records, new SinkRejectedError('mysql', (e as Error).message));
     throw e;
   }
+  clock.mark('commit');
   return result;
 }

@@ -40,6 +40,8 @@ export interface Config {
   chromiumPath: string | null;
   /** Days an order ID stays in the exactly-once ledger (counted_orders), measured on its window's start. */
   countedRetentionDays: number;
+  /** SALESFLOW_PROFILE=1: the flush logs where each window's time went (the benchmark reads it). */
+  profile: boolean;
   consumerName: string;
   dashboardPort: number;
   cacheDir: string;
@@ -383,6 +385,7 @@ export function loadConfig(env: Env = process.env): Config {
     faultPauseBeforeCommitMs: int(env, 'SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS', 0, 0, 600_000),
     chromiumPath: env.CHROMIUM_PATH?.trim() || null,
     countedRetentionDays: int(env, 'COUNTED_RETENTION_DAYS', 7, 1, 3650),
+    profile: str(env, 'SALESFLOW_PROFILE', '0', /^[01]$/, '0 or 1') === '1',
     consumerName: str(env, 'CONSUMER_NAME', 'salesflow', /^[A-Za-z0-9._-]+$/, 'a consumer name'),
     dashboardPort: int(env, 'DASHBOARD_PORT', 3000, 1, 65535),
     cacheDir: path.resolve(str(env, 'SALESFLOW_CACHE', path.join(os.homedir(), '.cache', 'salesflow'))),

@@ -47,6 +47,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ WINDOW_SECONDS: '' }).windowSeconds).toBe(15);
   });
 
+  it('profiles the flush only when SALESFLOW_PROFILE=1', () => {
+    expect(loadConfig({}).profile).toBe(false);
+    expect(loadConfig({ SALESFLOW_PROFILE: '0' }).profile).toBe(false);
+    expect(loadConfig({ SALESFLOW_PROFILE: '1' }).profile).toBe(true);
+  });
+
   it.each([
     ['WINDOW_SECONDS', '0', /an integer from 1 to 3600/],
     ['WINDOW_SECONDS', '1.5', /an integer/],
@@ -69,6 +75,7 @@ describe('loadConfig', () => {
     ['ORDERS_TOPIC', 'orders topic', /Kafka topic name/],
     ['CASSANDRA_KEYSPACE', 'sales-ks', /keyspace name/],
     ['TASK_QUEUE', 'a queue', /task queue name/],
+    ['SALESFLOW_PROFILE', 'yes', /0 or 1/],
   ])('rejects %s=%s naming the variable and what it expected', (variable, value, expected) => {
     const e = failure({ [variable]: value });
     expect(e.variable).toBe(variable);
