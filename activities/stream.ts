@@ -14,6 +14,7 @@ import {
   type SourceRecord,
 } from '../src/core/flush-plan';
 import { profileLine, StageClock } from '../src/core/profile';
+import { windowStartFor } from '../src/core/time';
 import { deleteRawOrders, rawOrderRow, upsertRawOrders } from '../src/io/cassandra';
 import { earliestOffsets, highWatermarks, produceDeadLetters, readRange } from '../src/io/kafka';
 import { isMysqlDataError, SinkRejectedError } from '../src/io/sink-errors';
@@ -60,7 +61,6 @@ export function streamActivities(deps: ActivityDeps) {
     }): Promise<StreamStart> {
       await deps.topics();
       const { offsets } = await startOffsets(deps, input.streamId, input.topic);
-      const windowMs = input.windowSeconds * 1000;
       let first: number | null = null;
       for (const [p, o] of Object.entries(offsets)) {
         const r = await readRange(deps.kafka, input.topic, Number(p), o, {
@@ -71,7 +71,7 @@ export function streamActivities(deps: ActivityDeps) {
           first = Math.min(first ?? Infinity, r.nextRecordTimestampMs);
       }
       const from = first ?? Date.now();
-      return { firstWindowStartMs: Math.floor(from / windowMs) * windowMs, offsets };
+      return { firstWindowStartMs: windowStartFor(from, input.windowSeconds), offsets };
     },
 
     /**

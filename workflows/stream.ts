@@ -31,6 +31,7 @@ import {
   statusQuery,
   stopSignal,
 } from '../src/contract';
+import { windowStartFor } from '../src/core/time';
 
 const { flushWindow, startStream } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -247,7 +248,7 @@ export function nextWindowStart(
   windowEndMs: number,
   windowMs: number,
 ): number {
-  const floor = (t: number) => Math.floor(t / windowMs) * windowMs;
+  const floor = (t: number) => windowStartFor(t, windowMs / 1000);
   if (result.nextRecordMs !== null) return Math.max(windowEndMs, floor(result.nextRecordMs));
   return Math.max(windowEndMs, floor(result.emptyUntilMs));
 }

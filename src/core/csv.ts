@@ -401,8 +401,6 @@ export function formatCsvRow(cells: ReadonlyArray<string | number | null>): stri
   return line;
 }
 
-export const csvHeader = (columns: readonly string[]) => formatCsvRow(columns);
-
 export function formatOrdersCsvRow(o: Order): string {
   return formatCsvRow([
     o.id,

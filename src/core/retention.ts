@@ -1,4 +1,5 @@
 /** The exactly-once ledger's retention horizon, pure. */
+import { windowStartFor } from './time';
 
 const DAY_MS = 86_400_000;
 
@@ -11,11 +12,7 @@ const DAY_MS = 86_400_000;
 export function retentionHorizonMs(nowMs: number, days: number, windowSeconds: number): number {
   if (!Number.isInteger(days) || days < 1)
     throw new RangeError(`retention must be a whole number of days ≥ 1, got ${days}`);
-  const windowMs = windowSeconds * 1000;
-  if (!Number.isInteger(windowMs) || windowMs <= 0)
-    throw new RangeError(`window must be a positive number of seconds, got ${windowSeconds}`);
-  const horizon = nowMs - days * DAY_MS;
-  return Math.floor(horizon / windowMs) * windowMs;
+  return windowStartFor(nowMs - days * DAY_MS, windowSeconds);
 }
 
 /**
