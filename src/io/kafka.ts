@@ -23,15 +23,25 @@ import type { Config } from '../config';
 import { type DeadLetter, fitDeadLetter, messageSize, splitBySize } from '../core/dead-letter';
 import { kafkaSecurityOptions } from './security';
 
-export function createKafka(config: Config): Kafka {
+/** A client for a quick yes/no about the brokers (a probe, a check): short timeouts, few or no retries. */
+export interface KafkaCheck {
+  clientId: string;
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+  retries: number;
+}
+
+export function createKafka(config: Config, check?: KafkaCheck): Kafka {
   return new Kafka({
-    clientId: 'salesflow',
+    clientId: check?.clientId ?? 'salesflow',
     brokers: config.kafkaBrokers,
     logLevel: logLevel.NOTHING,
-    connectionTimeout: 3000,
-    requestTimeout: 30_000,
+    connectionTimeout: check?.connectionTimeoutMs ?? 3000,
+    requestTimeout: check?.requestTimeoutMs ?? 30_000,
     // Enough to ride out a broker restart or a leader move; Temporal retries the activity beyond that.
-    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+    retry: check
+      ? { retries: check.retries, initialRetryTime: 300, maxRetryTime: 1000 }
+      : { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
     ...kafkaSecurityOptions(config),
   });
 }

@@ -1,25 +1,16 @@
-/**
- * What a worker checks before it polls: that it can reach and log in to Kafka, MySQL (with the pipeline's
- * credentials) and Cassandra. Temporal is checked by the worker's own connection. A worker that polled without
- * them would take tasks and fail each one, and the reason would show only in the Temporal UI.
- */
-import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../config';
 import { connectCassandra } from './cassandra';
+import { createKafka } from './kafka';
 import { connectMysql } from './mysql';
 import { reaching, SERVICE_INFO, type Service, ServiceUnreachableError, serviceAddress } from './reach';
-import { kafkaSecurityOptions } from './security';
 
 async function checkKafka(config: Config): Promise<void> {
   // Few, short retries: a start-up check should answer in seconds, not ride out an outage.
-  const kafka = new Kafka({
+  const kafka = createKafka(config, {
     clientId: 'salesflow-preflight',
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 3000,
-    requestTimeout: 5000,
-    retry: { retries: 1, initialRetryTime: 300, maxRetryTime: 1000 },
-    ...kafkaSecurityOptions(config),
+    connectionTimeoutMs: 3000,
+    requestTimeoutMs: 5000,
+    retries: 1,
   });
   const admin = kafka.admin();
   try {

@@ -1,5 +1,3 @@
-/** The data operations: running totals, loading customers, and resetting the pipeline's stores. */
-import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../config';
 import type { SalesRow } from '../core/aggregate';
 import { CsvFormatError, readCustomersCsv } from '../core/csv';
@@ -9,7 +7,6 @@ import { replayWorkflowId, streamWorkflowId } from '../ids';
 import { connectCassandra, truncateRawOrders } from '../io/cassandra';
 import { createKafka, ensureTopics } from '../io/kafka';
 import { createPool, mysqlTarget } from '../io/mysql';
-import { kafkaSecurityOptions } from '../io/security';
 import { upsertCustomers } from '../io/store/customers';
 import { resetPipelineTables } from '../io/store/stream';
 import { readTotals } from '../io/store/totals';
@@ -95,14 +92,11 @@ export async function unreachableStores(config: Config): Promise<DeadStore[]> {
       config.kafkaBrokers.join(','),
       async () => {
         // No retries: a broker that is down should be reported in seconds, not after the client's backoff.
-        const admin = new Kafka({
+        const admin = createKafka(config, {
           clientId: 'salesflow-reset-check',
-          brokers: config.kafkaBrokers,
-          logLevel: logLevel.NOTHING,
-          connectionTimeout: 3000,
-          requestTimeout: 10_000,
-          retry: { retries: 1 },
-          ...kafkaSecurityOptions(config),
+          connectionTimeoutMs: 3000,
+          requestTimeoutMs: 10_000,
+          retries: 1,
         }).admin();
         await admin.connect();
         try {

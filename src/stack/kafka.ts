@@ -6,9 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { type Config, REPO_ROOT, splitHostPort } from '../config';
-import { kafkaSecurityOptions } from '../io/security';
+import { createKafka } from '../io/kafka';
 import { aptInstall, runOk, which } from './proc';
 import type { ManagedService, Probe, StackContext } from './service';
 
@@ -123,14 +122,11 @@ export const kafkaService: ManagedService = {
 
   /** Connects an admin client and fetches cluster metadata; a down broker answers within ~3 s, no retries. */
   async probe(config: Config): Promise<Probe> {
-    const kafka = new Kafka({
+    const kafka = createKafka(config, {
       clientId: 'salesflow-probe',
-      brokers: config.kafkaBrokers,
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 1000,
-      requestTimeout: 2000,
-      retry: { retries: 0 },
-      ...kafkaSecurityOptions(config),
+      connectionTimeoutMs: 1000,
+      requestTimeoutMs: 2000,
+      retries: 0,
     });
     const admin = kafka.admin({ retry: { retries: 0 } });
     let timer: NodeJS.Timeout | undefined;

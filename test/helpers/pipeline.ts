@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll } from 'vitest';
 import { REPO_ROOT } from '../../src/config';
 import type { PublishOrdersResult } from '../../src/contract';
 import { streamWorkflowId } from '../../src/ids';
@@ -62,4 +63,30 @@ export async function startPipeline(
       await t.cleanup();
     },
   };
+}
+
+/**
+ * For a test file: a pipeline started before the tests and closed after them (see startPipeline). Read `t`,
+ * `client` and `pipeline` inside the tests.
+ */
+export function usePipeline(
+  prefix: string,
+  opts: Parameters<typeof startPipeline>[1] = {},
+  setup: (p: Pipeline) => Promise<void> = async () => undefined,
+) {
+  const ctx = {
+    pipeline: undefined as unknown as Pipeline,
+    t: undefined as unknown as TestEnv,
+    client: undefined as unknown as Client,
+  };
+  beforeAll(async () => {
+    ctx.pipeline = await startPipeline(prefix, opts);
+    ctx.t = ctx.pipeline.t;
+    ctx.client = ctx.pipeline.client;
+    await setup(ctx.pipeline);
+  });
+  afterAll(async () => {
+    await ctx.pipeline?.close();
+  });
+  return ctx;
 }

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { afterAll, beforeAll } from 'vitest';
 import type { Activities } from '../../activities';
 import { loadConfig, REPO_ROOT } from '../../src/config';
 import { ensureTestServer } from '../../src/stack/test-server';
@@ -49,4 +50,25 @@ export async function fakeWorker(env: TestWorkflowEnvironment, activities: Parti
     maxHeartbeatThrottleInterval: '100 ms',
   });
   return { worker, taskQueue };
+}
+
+/**
+ * For a test file: a time-skipping environment and a running worker with these fake activities, made before the
+ * tests and torn down after them. Read `env` and `taskQueue` inside the tests.
+ */
+export function useFakeWorker(activities: Partial<Activities>) {
+  const ctx = { env: undefined as unknown as TestWorkflowEnvironment, taskQueue: '' };
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  beforeAll(async () => {
+    ctx.env = await createWorkflowEnv();
+    ({ worker, taskQueue: ctx.taskQueue } = await fakeWorker(ctx.env, activities));
+    running = worker.run();
+  }, 300_000);
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await ctx.env?.teardown();
+  });
+  return ctx;
 }

@@ -3,9 +3,8 @@
  * input to the DLQ; the stream workflow's signals, status query and continue-as-new.
  */
 import * as path from 'node:path';
-import type { Client } from '@temporalio/client';
 import type { RowDataPacket } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { statusQuery } from '../../src/contract';
 import { streamWorkflowId } from '../../src/ids';
 import { connectCassandra, countOrders } from '../../src/io/cassandra';
@@ -14,8 +13,8 @@ import { createPool } from '../../src/io/mysql';
 import { dlqCounts } from '../../src/io/store/stream';
 import { queryTotals } from '../../src/ops/data';
 import { waitCounted } from '../../src/ops/stream';
-import { headCsv, type TestEnv } from '../helpers/env';
-import { CUSTOMERS_CSV, ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
+import { headCsv } from '../helpers/env';
+import { CUSTOMERS_CSV, ORDERS_CSV, usePipeline } from '../helpers/pipeline';
 import { referenceTotals, relErr } from '../helpers/reference';
 import { until } from '../helpers/until';
 
@@ -37,30 +36,20 @@ const orderJson = (over: Record<string, unknown>) =>
   });
 
 describe('pipeline on the real stack', () => {
-  let pipeline: Pipeline;
-  let t: TestEnv;
-  let client: Client;
-  let ordersCsv: string;
-
-  beforeAll(async () => {
-    // Flush parts of 700 records: the replay's busy windows commit in several parts each.
-    pipeline = await startPipeline('pipe', { env: { FLUSH_PART_RECORDS: '700' } });
-    ({ t, client } = pipeline);
-    ordersCsv = headCsv(ORDERS_CSV, path.join(t.tmpDir, 'orders.csv'), ORDERS);
+  let ordersCsv = '';
+  // Flush parts of 700 records: the replay's busy windows commit in several parts each.
+  const p = usePipeline('pipe', { env: { FLUSH_PART_RECORDS: '700' } }, async ({ t }) => {
+    ordersCsv = headCsv(ORDERS_CSV, path.join(p.t.tmpDir, 'orders.csv'), ORDERS);
   });
 
-  afterAll(async () => {
-    await pipeline?.close();
-  });
-
-  const replayAndWait = (file: string) => pipeline.replay(file);
+  const replayAndWait = (file: string) => p.pipeline.replay(file);
 
   it('counts every replayed order exactly once in MySQL and Cassandra', async () => {
     const result = await replayAndWait(ordersCsv);
     expect(result.published).toBe(ORDERS);
 
     const expected = referenceTotals(ordersCsv, CUSTOMERS_CSV);
-    const totals = await queryTotals(t.config);
+    const totals = await queryTotals(p.t.config);
     expect(totals.length).toBe(expected.size);
     for (const row of totals) {
       const ref = expected.get(`${row.source}|${row.state}`)!;
@@ -69,11 +58,11 @@ describe('pipeline on the real stack', () => {
       expect(relErr(row.amount, ref.amount)).toBeLessThanOrEqual(1e-9);
     }
 
-    const cassandra = await connectCassandra(t.config);
-    expect(await countOrders(cassandra, t.config.cassandraKeyspace)).toBe(ORDERS);
+    const cassandra = await connectCassandra(p.t.config);
+    expect(await countOrders(cassandra, p.t.config.cassandraKeyspace)).toBe(ORDERS);
     await cassandra.shutdown();
 
-    const pool = createPool(t.config, { connectionLimit: 1 });
+    const pool = createPool(p.t.config, { connectionLimit: 1 });
     const [w] = await pool.query<RowDataPacket[]>(
       'SELECT source, state, SUM(orders) AS orders, SUM(amount_paid) AS amount FROM sales_windows GROUP BY source, state',
     );
@@ -100,11 +89,11 @@ describe('pipeline on the real stack', () => {
   });
 
   it('replaying the same file again changes nothing', async () => {
-    const before = await queryTotals(t.config);
+    const before = await queryTotals(p.t.config);
     await replayAndWait(ordersCsv);
-    expect(await queryTotals(t.config)).toEqual(before.map((r) => ({ ...r })));
+    expect(await queryTotals(p.t.config)).toEqual(before.map((r) => ({ ...r })));
     // The workflow adds a window's stats when the window closes (MySQL has them live, as parts commit).
-    const handle = client.workflow.getHandle(streamWorkflowId(t.config));
+    const handle = p.client.workflow.getHandle(streamWorkflowId(p.t.config));
     const status = await until(
       'the window to close',
       () => handle.query(statusQuery),
@@ -114,7 +103,7 @@ describe('pipeline on the real stack', () => {
   });
 
   it('sends each kind of bad input to the DLQ with its reason and bytes, and counts seed-producer messages', async () => {
-    const kafka = createKafka(t.config);
+    const kafka = createKafka(p.t.config);
     const producer = await connectProducer(kafka);
     const bad: Record<string, string> = {
       malformed_json: '{"ID": 900001, "Created At": ',
@@ -129,16 +118,16 @@ describe('pipeline on the real stack', () => {
       '{"ID": 900006, "Created At": "2019-02-11T21:40:27.892+05:30", "Discount": NaN, "Product ID": 14, "Quantity": 2, "Subtotal": 37.448145389078345, "Tax": 2.07, "Total": 39.718145389078346, "User ID": 1}';
     const nonFinite =
       '{"ID": 900007, "Created At": "2019-02-11T21:40:27.892+05:30", "Discount": NaN, "Product ID": 14, "Quantity": 2, "Subtotal": 37.4, "Tax": 2.07, "Total": Infinity, "User ID": 1}';
-    const before = await queryTotals(t.config);
-    await produceBatch(producer, t.config.ordersTopic, [
+    const before = await queryTotals(p.t.config);
+    await produceBatch(producer, p.t.config.ordersTopic, [
       ...Object.entries(bad).map(([k, v]) => ({ key: k, value: v })),
       { key: '900006', value: seed },
       { key: '900007', value: nonFinite },
     ]);
     await producer.disconnect();
-    await waitCounted(t.config, { timeoutMs: 60_000 });
+    await waitCounted(p.t.config, { timeoutMs: 60_000 });
 
-    const pool = createPool(t.config, { connectionLimit: 1 });
+    const pool = createPool(p.t.config, { connectionLimit: 1 });
     const counts = await dlqCounts(pool);
     await pool.end();
     expect(counts).toEqual({
@@ -149,14 +138,14 @@ describe('pipeline on the real stack', () => {
       wrong_type: 1,
     });
 
-    const dlq = await readRange(kafka, t.config.dlqTopic, 0, '0', {
+    const dlq = await readRange(kafka, p.t.config.dlqTopic, 0, '0', {
       untilTimestampMs: Number.MAX_SAFE_INTEGER,
     });
     const dead = dlq.records.map((r) => ({ reason: r.headers.reason, bytes: r.value?.toString('utf8') }));
     for (const [reason, bytes] of Object.entries(bad)) expect(dead).toContainEqual({ reason, bytes });
     expect(dead).toContainEqual({ reason: 'invalid_amount', bytes: nonFinite });
 
-    const after = await queryTotals(t.config);
+    const after = await queryTotals(p.t.config);
     const orders = (rows: typeof after) => rows.reduce((n, r) => n + r.orders, 0);
     expect(orders(after)).toBe(orders(before) + 1);
   });

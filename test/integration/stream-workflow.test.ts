@@ -1,46 +1,35 @@
 import * as path from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkflowHandle } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
 import { pauseSignal, resumeSignal, type StreamState, statusQuery, stopSignal } from '../../src/contract';
 import { replayInput, startReplay } from '../../src/ops/replay';
 import { streamInput } from '../../src/ops/stream';
 import { salesStream } from '../../workflows/stream';
-import { sliceCsv, type TestEnv } from '../helpers/env';
-import { ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
+import { sliceCsv } from '../helpers/env';
+import { ORDERS_CSV, usePipeline } from '../helpers/pipeline';
 import { until } from '../helpers/until';
 
 describe('salesStream workflow', () => {
-  let pipeline: Pipeline;
-  let t: TestEnv;
-  let client: Client;
+  // The test starts salesStream itself, with a short run between continue-as-new.
+  const p = usePipeline('wf', { env: { WINDOW_SECONDS: '1' }, stream: false });
   let handle: WorkflowHandle;
-
-  beforeAll(async () => {
-    // The test starts salesStream itself, with a short run between continue-as-new.
-    pipeline = await startPipeline('wf', { env: { WINDOW_SECONDS: '1' }, stream: false });
-    ({ t, client } = pipeline);
-  });
-
-  afterAll(async () => {
-    await pipeline?.close();
-  });
 
   const status = () => handle.query(statusQuery);
   async function replay(from: number, to: number) {
-    const file = sliceCsv(ORDERS_CSV, path.join(t.tmpDir, `orders-${from}.csv`), from, to);
+    const file = sliceCsv(ORDERS_CSV, path.join(p.t.tmpDir, `orders-${from}.csv`), from, to);
     const { handle: h } = await startReplay(
-      client,
-      t.config,
-      await replayInput(t.config, { file, max: true }),
+      p.client,
+      p.t.config,
+      await replayInput(p.t.config, { file, max: true }),
     );
     await h.result();
   }
 
   it('answers status, continues as new with its state, pauses, resumes and stops after flushing', async () => {
-    handle = await client.workflow.start(salesStream, {
-      taskQueue: t.config.taskQueue,
-      workflowId: streamInput(t.config).streamId,
-      args: [{ ...streamInput(t.config), windowsPerRun: 3 }],
+    handle = await p.client.workflow.start(salesStream, {
+      taskQueue: p.t.config.taskQueue,
+      workflowId: streamInput(p.t.config).streamId,
+      args: [{ ...streamInput(p.t.config), windowsPerRun: 3 }],
     });
     const firstRunId = (await handle.describe()).runId;
 

@@ -3,13 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  configuredSecrets,
-  loadConfig,
-  parseReplication,
-  redactSecrets,
-} from '../../src/config';
+import { configuredSecrets, loadConfig, parseReplication, redactSecrets } from '../../src/config';
 import { CASSANDRA_SCHEMA } from '../../src/io/cassandra';
 import { isConnectionFailure, unreachableMessage, whatHappened } from '../../src/io/reach';
 import {
@@ -19,6 +13,7 @@ import {
   replicationCql,
   temporalConnectionOptions,
 } from '../../src/io/security';
+import { configFailure } from '../helpers/config';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-cluster-config-'));
 const pem = (name: string) => {
@@ -34,15 +29,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 /** Reads nothing: returns the path as the "contents", so tests see which file went where. */
 const read = (p: string) => Buffer.from(`file:${p}`);
 
-function failure(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
+const failure = configFailure;
 
 describe('defaults keep the local stack as it is', () => {
   const c = loadConfig({});

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, redactUrl, splitHostPort } from '../../src/config';
+import { loadConfig, redactUrl, splitHostPort } from '../../src/config';
+import { configFailure } from '../helpers/config';
 
-function failure(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
+const failure = configFailure;
 
 describe('loadConfig', () => {
   it('defaults match the local stack', () => {

@@ -6,19 +6,13 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type BackfillInput, type BackfillResult, backfillProgressQuery } from '../../src/contract';
 import { daysBetween } from '../../src/core/days';
 import { backfill } from '../../workflows/backfill';
-import { createWorkflowEnv, fakeWorker } from '../helpers/workflow-env';
+import { useFakeWorker } from '../helpers/workflow-env';
 
 describe('backfill with fake activities', () => {
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let taskQueue: string;
-  let running: Promise<void>;
   let active = 0;
   let peak = 0;
   const started: string[] = [];
@@ -27,45 +21,35 @@ describe('backfill with fake activities', () => {
   let failing: string | null = null;
   let hang = false;
 
-  beforeAll(async () => {
-    env = await createWorkflowEnv();
-    ({ worker, taskQueue } = await fakeWorker(env, {
-      async backfillRange({ from, to }) {
-        started.push(from);
-        active += 1;
-        peak = Math.max(peak, active);
-        try {
-          if (from.slice(0, 7) === failing) throw ApplicationFailure.nonRetryable(`MySQL refused ${from}`);
-          const ctx = Context.current();
-          if (hang) {
-            for (;;) {
-              ctx.heartbeat();
-              await ctx.sleep(100); // throws CancelledFailure once the workflow cancels this activity
-            }
+  const fake = useFakeWorker({
+    async backfillRange({ from, to }) {
+      started.push(from);
+      active += 1;
+      peak = Math.max(peak, active);
+      try {
+        if (from.slice(0, 7) === failing) throw ApplicationFailure.nonRetryable(`MySQL refused ${from}`);
+        const ctx = Context.current();
+        if (hang) {
+          for (;;) {
+            ctx.heartbeat();
+            await ctx.sleep(100); // throws CancelledFailure once the workflow cancels this activity
           }
-          await ctx.sleep(150);
-          const days = daysBetween(from, to);
-          return { days, orders: days * 10, rows: days * 3, unattributed: 1 };
-        } catch (e) {
-          if (e instanceof CancelledFailure) cancelled.push(from);
-          throw e;
-        } finally {
-          active -= 1;
         }
-      },
-    }));
-    running = worker.run();
-  }, 120_000);
-
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+        await ctx.sleep(150);
+        const days = daysBetween(from, to);
+        return { days, orders: days * 10, rows: days * 3, unattributed: 1 };
+      } catch (e) {
+        if (e instanceof CancelledFailure) cancelled.push(from);
+        throw e;
+      } finally {
+        active -= 1;
+      }
+    },
   });
 
   const run = (id: string, input: Partial<BackfillInput>) =>
-    env.client.workflow.start(backfill, {
-      taskQueue,
+    fake.env.client.workflow.start(backfill, {
+      taskQueue: fake.taskQueue,
       workflowId: id,
       args: [{ from: '2018-01-01', to: '2018-06-30', source: 'cassandra', concurrency: 2, ...input }],
     });

@@ -1,50 +1,29 @@
-/**
- * purgeCounted with a fake purge activity on Temporal's time-skipping test server: started with the retention
- * schedule's own action (workflow type and arguments), it asks for the rows before the horizon of its clock, on
- * a window boundary, in PURGE_CHUNK_ROWS chunks, and reports what the purge deleted.
- */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { PURGE_CHUNK_ROWS, type PurgeCountedOrdersInput, type PurgeCountedResult } from '../../src/contract';
 import { retentionHorizonMs } from '../../src/core/retention';
 import { retentionSchedule } from '../../src/ops/retention';
 import { purgeCounted } from '../../workflows/retention';
-import { createWorkflowEnv, fakeWorker } from '../helpers/workflow-env';
+import { useFakeWorker } from '../helpers/workflow-env';
 
 const DAY_MS = 86_400_000;
 
 describe('purgeCounted with a fake purge', () => {
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let taskQueue: string;
-  let running: Promise<void>;
   const calls: PurgeCountedOrdersInput[] = [];
 
-  beforeAll(async () => {
-    env = await createWorkflowEnv();
-    ({ worker, taskQueue } = await fakeWorker(env, {
-      async purgeCountedOrders(input) {
-        calls.push(input);
-        return { beforeMs: input.beforeMs, deleted: 12_345, statements: 3 };
-      },
-    }));
-    running = worker.run();
-  }, 300_000);
-
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+  const fake = useFakeWorker({
+    async purgeCountedOrders(input) {
+      calls.push(input);
+      return { beforeMs: input.beforeMs, deleted: 12_345, statements: 3 };
+    },
   });
 
   /** Runs the schedule's action for `env` as the schedule would; returns the result and the run's clock. */
   async function runScheduled(id: string, vars: Record<string, string>) {
     const { action } = retentionSchedule(loadConfig({ ...process.env, ...vars }));
     expect(action.workflowType).toBe(purgeCounted);
-    const handle = await env.client.workflow.start(purgeCounted, {
-      taskQueue,
+    const handle = await fake.env.client.workflow.start(purgeCounted, {
+      taskQueue: fake.taskQueue,
       workflowId: id,
       args: action.args,
     });
@@ -70,7 +49,7 @@ describe('purgeCounted with a fake purge', () => {
   it('follows COUNTED_RETENTION_DAYS and WINDOW_SECONDS, and the clock from one run to the next', async () => {
     calls.length = 0;
     const first = await runScheduled('purge-30d-a', { COUNTED_RETENTION_DAYS: '30', WINDOW_SECONDS: '60' });
-    await env.sleep('3 days');
+    await fake.env.sleep('3 days');
     const second = await runScheduled('purge-30d-b', { COUNTED_RETENTION_DAYS: '30', WINDOW_SECONDS: '60' });
     expect(calls.map((c) => c.beforeMs)).toEqual([
       retentionHorizonMs(first.clockMs, 30, 60),
