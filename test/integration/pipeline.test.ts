@@ -39,7 +39,7 @@ describe('pipeline on the real stack', () => {
   let ordersCsv = '';
   // Flush parts of 700 records: the replay's busy windows commit in several parts each.
   const p = usePipeline('pipe', { env: { FLUSH_PART_RECORDS: '700' } }, async ({ t }) => {
-    ordersCsv = headCsv(ORDERS_CSV, path.join(p.t.tmpDir, 'orders.csv'), ORDERS);
+    ordersCsv = headCsv(ORDERS_CSV, path.join(t.tmpDir, 'orders.csv'), ORDERS);
   });
 
   const replayAndWait = (file: string) => p.pipeline.replay(file);
