@@ -4,6 +4,7 @@
  * orders to Cassandra (idempotent upserts), dead-letters bad input, then commits everything in ONE MySQL
  * transaction. A record a sink refuses is isolated and dead-lettered instead of blocking the records behind it.
  */
+import * as os from 'node:os';
 import { CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 import type { FlushWindowInput, FlushWindowResult, Offsets, StreamStart } from '../src/contract';
 import {
@@ -18,20 +19,53 @@ import { windowStartFor } from '../src/core/time';
 import { deleteRawOrders, rawOrderRow, upsertRawOrders } from '../src/io/cassandra';
 import { earliestOffsets, highWatermarks, produceDeadLetters, readRange } from '../src/io/kafka';
 import { isMysqlDataError, SinkRejectedError } from '../src/io/sink-errors';
-import { alreadyCounted, committedWindow, commitWindow, readCheckpoint } from '../src/io/store/stream';
+import {
+  alreadyCounted,
+  committedUnit,
+  committedWindow,
+  commitWindow,
+  ensureOffsetRows,
+  isPartRetry,
+  openWindow,
+  readCheckpoint,
+} from '../src/io/store/stream';
 import type { ActivityDeps } from './deps';
 
-/** Where the stream starts: its committed checkpoint, or the earliest offsets of a topic it never read. */
-async function startOffsets(deps: ActivityDeps, streamId: string, topic: string) {
-  const checkpoint = await readCheckpoint(deps.pool, streamId, topic);
-  const earliest = await earliestOffsets(deps.kafka, topic);
+/** Who runs an activity, as Temporal names a worker: the work's share per worker is read from the commits. */
+const WORKER = `${process.pid}@${os.hostname()}`;
+
+/** The unit of a window that owns partition p: its share of a topic that may grow while it runs. */
+const owns = (unit: number, units: number) => (p: number) => p % units === unit;
+
+/**
+ * Where a unit of the stream goes on from: its partitions' committed checkpoint, or the earliest offsets of
+ * partitions it never read (the topic is new, or partitions were added). Partitions are listed afresh each time,
+ * so one added while a window is open is read in that window. `partitions`: how many the topic has.
+ */
+async function startOffsets(
+  deps: ActivityDeps,
+  streamId: string,
+  topic: string,
+  own: (p: number) => boolean = () => true,
+) {
+  const all = await earliestOffsets(deps.kafka, topic);
+  const earliest = new Map([...all].filter(([p]) => own(p)));
+  const partitions = [...earliest.keys()];
+  let checkpoint = await readCheckpoint(deps.pool, streamId, topic, { partitions });
+  const unread = Object.fromEntries(
+    [...earliest].filter(([p]) => checkpoint[String(p)] === undefined).map(([p, o]) => [String(p), o]),
+  );
+  if (Object.keys(unread).length) {
+    await ensureOffsetRows(deps.pool, streamId, topic, unread);
+    checkpoint = await readCheckpoint(deps.pool, streamId, topic, { partitions });
+  }
   const offsets: Offsets = {};
   for (const [p, o] of earliest) {
     const committed = checkpoint[String(p)];
     // A checkpoint below the log start means records were deleted (retention or reset): start at what exists.
     offsets[String(p)] = committed !== undefined && BigInt(committed) >= BigInt(o) ? committed : o;
   }
-  return { checkpoint, offsets };
+  return { checkpoint, offsets, partitions: all.size };
 }
 
 /** The commit refused the values of this part's records: one of them (or a sum they make) cannot be stored. */
@@ -60,7 +94,7 @@ export function streamActivities(deps: ActivityDeps) {
       windowSeconds: number;
     }): Promise<StreamStart> {
       await deps.topics();
-      const { offsets } = await startOffsets(deps, input.streamId, input.topic);
+      const { offsets, partitions } = await startOffsets(deps, input.streamId, input.topic);
       let first: number | null = null;
       for (const [p, o] of Object.entries(offsets)) {
         const r = await readRange(deps.kafka, input.topic, Number(p), o, {
@@ -71,19 +105,32 @@ export function streamActivities(deps: ActivityDeps) {
           first = Math.min(first ?? Infinity, r.nextRecordTimestampMs);
       }
       const from = first ?? Date.now();
-      return { firstWindowStartMs: windowStartFor(from, input.windowSeconds), offsets };
+      return { firstWindowStartMs: windowStartFor(from, input.windowSeconds), offsets, partitions };
     },
 
     /**
-     * Flushes one window: in parts of at most FLUSH_PART_RECORDS records (bounded memory however busy the
-     * window), each committed on its own behind the offsets' compare-and-set, until the window's records are
-     * exhausted. A retried attempt carries on from the last committed part. Returns the whole window's stats.
+     * Flushes one unit of a window (all of it with one unit): in parts of at most FLUSH_PART_RECORDS records
+     * (bounded memory however busy the window), each committed on its own behind the offsets' compare-and-set,
+     * until the unit's records of the window are exhausted. A retried attempt, on this worker or another, carries
+     * on from the last committed part. Returns the unit's stats.
      */
     async flushWindow(input: FlushWindowInput): Promise<FlushWindowResult> {
-      const done = await committedWindow(deps.pool, input.streamId, input.windowStartMs);
+      const unit = input.unit ?? 0;
+      const units = input.units ?? 1;
+      const done =
+        (await committedUnit(deps.pool, input.streamId, input.windowStartMs, unit)) ??
+        // A window completed before windows had units (an upgrade while one was being retried).
+        (units === 1 ? await committedWindow(deps.pool, input.streamId, input.windowStartMs) : null);
       if (done)
         return { ...done, nextRecordMs: null, emptyUntilMs: input.windowEndMs, alreadyCommitted: true };
       await deps.topics();
+      const windowMs = input.windowEndMs - input.windowStartMs;
+      await openWindow(deps.pool, {
+        ...input,
+        batchId: Math.floor(input.windowStartMs / windowMs),
+      });
+      // A lost race on a lock or an order ID with another unit: read and plan the part again (a few times).
+      let partRetries = 0;
       // Records a sink refused, found while isolating them: dead-lettered when their part is planned again.
       const refused = new Map<string, string>();
       let budget = deps.config.flushPartRecords;
@@ -96,6 +143,7 @@ export function streamActivities(deps: ActivityDeps) {
         try {
           part = await flushPart(deps, input, closeAtMs, budget, refused, clock);
         } catch (e) {
+          if (isPartRetry(e) && partRetries++ < 3) continue;
           if (e instanceof RecordsRefusedError) {
             for (const [position, error] of e.refused) refused.set(position, error);
             continue;
@@ -113,6 +161,7 @@ export function streamActivities(deps: ActivityDeps) {
           budget = deps.config.flushPartRecords;
           continue;
         }
+        partRetries = 0;
         heartbeat({ parts, complete: part.complete });
         // One line per commit, so an open window's time is seen before it closes.
         if (deps.config.profile && (part.records || part.complete))
@@ -120,9 +169,10 @@ export function streamActivities(deps: ActivityDeps) {
             profileLine({ ...input, records: part.records, complete: part.complete, ms: clock.take() }),
           );
         if (part.complete) {
-          const window = (await committedWindow(deps.pool, input.streamId, input.windowStartMs))!;
+          const window = (await committedUnit(deps.pool, input.streamId, input.windowStartMs, unit))!;
           return {
             ...window,
+            partitions: part.partitions,
             nextRecordMs: part.nextRecordMs,
             // Anything appended after the read gets a later broker timestamp (1 s margin for clock skew).
             emptyUntilMs: part.readAt - 1000,
@@ -157,7 +207,11 @@ export function streamActivities(deps: ActivityDeps) {
  * or the part's record budget.
  */
 async function readPart(deps: ActivityDeps, input: FlushWindowInput, budget: number) {
-  const { checkpoint, offsets: offsetsBefore } = await startOffsets(deps, input.streamId, input.topic);
+  const {
+    checkpoint,
+    offsets: offsetsBefore,
+    partitions,
+  } = await startOffsets(deps, input.streamId, input.topic, owns(input.unit ?? 0, input.units ?? 1));
   const readAt = Date.now();
   const records: SourceRecord[] = [];
   const offsetsAfter: Offsets = {};
@@ -191,7 +245,17 @@ async function readPart(deps: ActivityDeps, input: FlushWindowInput, budget: num
     }
     heartbeat({ partition: p, read: records.length });
   }
-  return { checkpoint, offsetsBefore, offsetsAfter, records, nextRecordMs, lagRecords, complete, readAt };
+  return {
+    checkpoint,
+    offsetsBefore,
+    offsetsAfter,
+    records,
+    nextRecordMs,
+    lagRecords,
+    complete,
+    readAt,
+    partitions,
+  };
 }
 
 /** Raw orders to Cassandra: idempotent upserts, so a retry repeats them harmlessly. */
@@ -244,6 +308,7 @@ async function flushPart(
     nextRecordMs: read.nextRecordMs,
     readAt: read.readAt,
     records: read.records.length,
+    partitions: read.partitions,
   };
   if (!complete && read.records.length === 0) return result; // nothing new in the open window
   const { decoded, orderIds } = decodeRecords(read.records);
@@ -303,6 +368,9 @@ async function flushPart(
       windowStartMs: input.windowStartMs,
       windowEndMs: input.windowEndMs,
       batchId: Math.floor(input.windowStartMs / windowMs),
+      unit: input.unit ?? 0,
+      units: input.units ?? 1,
+      worker: WORKER,
       records: read.records.length,
       duplicates: plan.duplicates,
       invalid: plan.deadLetters.length,

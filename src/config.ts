@@ -16,6 +16,8 @@ export interface Config {
   ordersTopic: string;
   dlqTopic: string;
   kafkaPartitions: number;
+  /** Most units (activities at once) a window of the stream is consumed by; 0: one per partition. */
+  streamUnits: number;
   mysqlUrl: string;
   mysqlDatabase: string;
   /** MYSQL_URL's parts. */
@@ -356,6 +358,7 @@ export function loadConfig(env: Env = process.env): Config {
     ordersTopic,
     dlqTopic: str(env, 'DLQ_TOPIC', `${ordersTopic}.dlq`, TOPIC, 'a Kafka topic name ([A-Za-z0-9._-])'),
     kafkaPartitions: int(env, 'KAFKA_PARTITIONS', 1, 1, 1024),
+    streamUnits: int(env, 'STREAM_UNITS', 0, 0, 1024),
     mysqlUrl: mysql.url,
     mysqlDatabase: mysql.database,
     mysql: mysql.target,

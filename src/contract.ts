@@ -48,6 +48,12 @@ export interface FlushWindowInput {
    * consumes the open window, committing what has arrived every COMMIT_INTERVAL_MS; absent: already closed.
    */
   closeAtMs?: number;
+  /**
+   * The window is consumed by `units` activities at once, unit u reading the partitions p with p % units = u
+   * (as many as the topic has when the window starts, at most SalesStreamInput.maxUnits). Absent: 0 of 1.
+   */
+  unit?: number;
+  units?: number;
 }
 
 /** A committed window, as `stream_windows` keeps it. */
@@ -79,6 +85,8 @@ export interface FlushWindowResult extends WindowStats {
   emptyUntilMs: number;
   /** True when this window had already been committed (a retried or duplicate flush). */
   alreadyCommitted: boolean;
+  /** Partitions the topic had at the unit's last read (absent from older workers): the next window's units. */
+  partitions?: number;
 }
 
 export interface StreamTotals {
@@ -112,6 +120,10 @@ export interface StreamState {
   startedAt: string;
   /** Set while the current window cannot be flushed; null when the stream is healthy. */
   degraded?: StreamDegraded | null;
+  /** Units the next window is consumed by (fixed once it starts, so a paused window resumes with the same). */
+  units?: number;
+  /** Partitions the topic had when last seen. */
+  partitions?: number;
 }
 
 export interface SalesStreamInput {
@@ -124,6 +136,8 @@ export interface SalesStreamInput {
   windowsPerRun?: number;
   /** Pause between flush activities of a window that keeps failing (default 5 s). */
   retryDelayMs?: number;
+  /** At most this many units (activities at once) per window; default one per partition (STREAM_UNITS). */
+  maxUnits?: number;
   state?: StreamState;
 }
 
@@ -140,6 +154,8 @@ export interface StreamStart {
   /** The first window that can hold data: from the checkpoint or the earliest record. */
   firstWindowStartMs: number;
   offsets: Offsets;
+  /** Partitions the topic has. */
+  partitions: number;
 }
 
 export interface PublishOrdersInput {

@@ -11,6 +11,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   continueAsNew,
   isCancellation,
@@ -22,6 +23,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
+  type FlushWindowInput,
+  type FlushWindowResult,
   type Offsets,
   pauseSignal,
   resumeSignal,
@@ -56,6 +59,9 @@ const { logEnd } = proxyActivities<Activities>({
 /** Between flush activities of a degraded window: short enough to resume within seconds of a fix. */
 const DEGRADED_RETRY_MS = 5000;
 
+/** Continue as new after this many flush activities: about 3 history events each, well under Temporal's limits. */
+const UNITS_PER_RUN = 2000;
+
 export function initialStreamState(): StreamState {
   return {
     nextWindowStartMs: null,
@@ -77,6 +83,7 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
   const state: StreamState = input.state ?? initialStreamState();
   let stopping = false;
   let runWindows = 0;
+  let runUnits = 0;
   let phase: StreamStatus['phase'] = 'starting';
   /** The window being consumed, while its activity runs: pause and stop cancel it rather than wait for its close. */
   let live: { scope: CancellationScope; closeAtMs: number } | null = null;
@@ -104,43 +111,67 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
   }));
 
   /**
-   * Flushes one window, trying again for as long as it takes: a window's records are only ever counted in
-   * order, so there is no skipping it. After each failed activity (a few attempts) the stream is `degraded`
-   * with the error, its lag measured against the log end, in the status query and the memo. A record that
-   * can never be stored does not end up here (the flush dead-letters it); a service that is down does.
-   * Resolves null when a pause or stop interrupts it.
+   * Flushes one window: its units (partition sets) at once, each on whichever worker picks it up, each tried
+   * again for as long as it takes: a partition's records are only ever counted in order, so there is no skipping
+   * a window. After each failed activity (a few attempts) the stream is `degraded` with the error, its lag
+   * measured against the log end, in the status query and the memo. A record that can never be stored does not
+   * end up here (the flush dead-letters it); a service that is down does. Resolves null when a pause or stop
+   * interrupts it (the units' committed parts stay).
    */
-  async function flushWithRetries(windowStartMs: number, windowEndMs: number) {
+  async function flushWindowUnits(windowStartMs: number, windowEndMs: number, units: number) {
     const closeAtMs = windowEndMs + graceMs;
+    const scope = new CancellationScope();
+    live = { scope, closeAtMs };
+    try {
+      // Every unit settles before the window goes on (a pause waits for all of them to stop): no unit of this
+      // window may still be committing when the same window starts again.
+      const settled = await scope.run(() =>
+        Promise.allSettled(
+          Array.from({ length: units }, (_, unit) =>
+            flushUnitWithRetries({
+              streamId: input.streamId,
+              topic: input.topic,
+              windowStartMs,
+              windowEndMs,
+              closeAtMs,
+              ...(units > 1 ? { unit, units } : {}),
+            }),
+          ),
+        ),
+      );
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      if (state.degraded) {
+        state.degraded = null;
+        upsertMemo({ health: 'ok', error: null });
+      }
+      return mergeUnitResults(settled.map((r) => (r as PromiseFulfilledResult<FlushWindowResult>).value));
+    } catch (e) {
+      if (isCancellation(e) && (state.paused || stopping)) return null;
+      throw e; // the workflow itself was cancelled, or continues as new
+    } finally {
+      live = null;
+    }
+  }
+
+  async function flushUnitWithRetries(unit: FlushWindowInput) {
+    const where = unit.units ? ` · unit ${unit.unit! + 1}/${unit.units}` : '';
     for (;;) {
       try {
-        const scope = new CancellationScope();
-        live = { scope, closeAtMs };
-        const result = await scope
-          .run(() =>
-            flushWindow.executeWithOptions(
-              { summary: `window ${new Date(windowStartMs).toISOString()} +${input.windowSeconds}s` },
-              [{ streamId: input.streamId, topic: input.topic, windowStartMs, windowEndMs, closeAtMs }],
-            ),
-          )
-          .finally(() => {
-            live = null;
-          });
-        if (state.degraded) {
-          state.degraded = null;
-          upsertMemo({ health: 'ok', error: null });
-        }
-        return result;
+        return await flushWindow.executeWithOptions(
+          {
+            summary: `window ${new Date(unit.windowStartMs).toISOString()} +${input.windowSeconds}s${where}`,
+          },
+          [unit],
+        );
       } catch (e) {
-        if (isCancellation(e)) {
-          if (state.paused || stopping) return null;
-          throw e; // the workflow itself was cancelled
-        }
+        if (isCancellation(e)) throw e;
         phase = 'degraded';
+        const same = state.degraded?.windowStartMs === unit.windowStartMs;
         state.degraded = {
-          windowStartMs,
-          sinceMs: state.degraded?.windowStartMs === windowStartMs ? state.degraded.sinceMs : Date.now(),
-          failures: (state.degraded?.windowStartMs === windowStartMs ? state.degraded.failures : 0) + 1,
+          windowStartMs: unit.windowStartMs,
+          sinceMs: same ? state.degraded!.sinceMs : Date.now(),
+          failures: (same ? state.degraded!.failures : 0) + 1,
           error: failureMessage(e),
         };
         try {
@@ -149,8 +180,9 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
           // Kafka itself may be what is down: keep the last known lag.
         }
         upsertMemo({ health: 'degraded', error: state.degraded.error, lagRecords: state.lagRecords });
-        if (await condition(() => stopping || state.paused, input.retryDelayMs ?? DEGRADED_RETRY_MS))
-          return null;
+        // In the window's scope: a pause or stop cancels this wait like the units' activities.
+        await condition(() => stopping || state.paused, input.retryDelayMs ?? DEGRADED_RETRY_MS);
+        if (stopping || state.paused) throw new CancelledFailure('window interrupted');
         if (workflowInfo().continueAsNewSuggested && !stopping)
           await continueAsNew<typeof salesStream>({ ...input, state });
         phase = 'flushing';
@@ -166,6 +198,8 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
     });
     state.nextWindowStartMs = start.firstWindowStartMs;
     state.offsets = start.offsets;
+    state.partitions = start.partitions;
+    state.units = unitsFor(start.partitions, input.maxUnits);
   }
 
   for (;;) {
@@ -186,14 +220,18 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
     }
 
     phase = 'flushing';
-    const result = await flushWithRetries(windowStartMs, windowEndMs);
+    const result = await flushWindowUnits(windowStartMs, windowEndMs, state.units ?? 1);
     if (!result) {
       if (stopping) break; // the open (or failing) window is left for the next run, beyond the checkpoint
       continue; // paused: the same window resumes after `resume`
     }
     state.windowsDone += 1;
     runWindows += 1;
-    state.offsets = result.offsetsAfter;
+    runUnits += state.units ?? 1;
+    state.offsets = { ...state.offsets, ...result.offsetsAfter };
+    // The next window is consumed by as many units as the topic has partitions now (it may have grown).
+    if (result.partitions) state.partitions = Math.max(state.partitions ?? 1, result.partitions);
+    state.units = unitsFor(state.partitions ?? 1, input.maxUnits);
     state.lagRecords = result.lagRecords;
     state.last = result;
     // Each window reaches this point once (retries happen inside the activity), so its stats always add up,
@@ -215,7 +253,8 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
     // Not while stopping: the stop would be lost with this run (a new run starts without it). Runs that
     // continued as new while stopping before this check replay as they did.
     const canContinue = patched('no-continue-as-new-while-stopping') ? !stopping : true;
-    if (canContinue && (runWindows >= windowsPerRun || workflowInfo().continueAsNewSuggested)) {
+    const due = runWindows >= windowsPerRun || runUnits >= UNITS_PER_RUN;
+    if (canContinue && (due || workflowInfo().continueAsNewSuggested)) {
       await continueAsNew<typeof salesStream>({ ...input, state });
     }
   }
@@ -251,4 +290,47 @@ export function nextWindowStart(
   const floor = (t: number) => windowStartFor(t, windowMs / 1000);
   if (result.nextRecordMs !== null) return Math.max(windowEndMs, floor(result.nextRecordMs));
   return Math.max(windowEndMs, floor(result.emptyUntilMs));
+}
+
+/** Units per window: one per partition, at most maxUnits. */
+export function unitsFor(partitions: number | undefined, maxUnits?: number): number {
+  const p = partitions || 1; // absent from older workers' answers
+  return Math.max(1, Math.min(p, maxUnits || p));
+}
+
+/**
+ * One window's result from its units' (each covers its own partitions): counts add up, offsets join, the lag is
+ * the sum, and the next window is the earliest any unit may still have data for (a unit that read its partitions'
+ * end early knows less than one that saw a later record).
+ */
+export function mergeUnitResults(results: readonly FlushWindowResult[]): FlushWindowResult {
+  const [first, ...rest] = results;
+  const merged: FlushWindowResult = {
+    ...first,
+    offsetsBefore: { ...first.offsetsBefore },
+    offsetsAfter: { ...first.offsetsAfter },
+  };
+  for (const r of rest) {
+    merged.records += r.records;
+    merged.orders += r.orders;
+    merged.duplicates += r.duplicates;
+    merged.invalid += r.invalid;
+    merged.amount += r.amount;
+    merged.groups = Math.max(merged.groups, r.groups);
+    merged.lagRecords += r.lagRecords;
+    merged.flushMs = Math.max(merged.flushMs, r.flushMs);
+    Object.assign(merged.offsetsBefore, r.offsetsBefore);
+    Object.assign(merged.offsetsAfter, r.offsetsAfter);
+    merged.alreadyCommitted &&= r.alreadyCommitted;
+    merged.partitions = Math.max(merged.partitions ?? 0, r.partitions ?? 0) || undefined;
+  }
+  // nextWindowStart reads nextRecordMs when set, else emptyUntilMs: each unit's own answer, the earliest wins.
+  const bound = (r: FlushWindowResult) => r.nextRecordMs ?? r.emptyUntilMs;
+  const earliest = Math.min(...results.map(bound));
+  if (results.every((r) => r.nextRecordMs !== null)) merged.nextRecordMs = earliest;
+  else {
+    merged.nextRecordMs = null;
+    merged.emptyUntilMs = earliest;
+  }
+  return merged;
 }

@@ -160,6 +160,28 @@ export const MYSQL_SCHEMA: string[] = [
     PRIMARY KEY (stream_id, window_start),
     KEY stream_windows_by_flush (flushed_at)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  // One row per unit of a window (a unit consumes the partitions p with p % units = unit): what a retried unit
+  // returns instead of redoing the work, and which worker committed it. The window (stream_windows) is complete
+  // once all its units are.
+  `CREATE TABLE IF NOT EXISTS stream_window_units (
+    stream_id VARCHAR(128) NOT NULL,
+    window_start DATETIME(3) NOT NULL,
+    unit INT NOT NULL,
+    units INT NOT NULL,
+    worker VARCHAR(255) NOT NULL,
+    records INT NOT NULL,
+    orders INT NOT NULL,
+    duplicates INT NOT NULL,
+    invalid INT NOT NULL,
+    amount DOUBLE NOT NULL,
+    offsets_before TEXT NOT NULL,
+    offsets_after TEXT NOT NULL,
+    lag_records BIGINT NOT NULL,
+    flush_ms INT NOT NULL,
+    flushed_at DATETIME(3) NOT NULL,
+    complete TINYINT(1) NOT NULL,
+    PRIMARY KEY (stream_id, window_start, unit)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
   `CREATE TABLE IF NOT EXISTS dlq_counts (
     reason VARCHAR(64) PRIMARY KEY,
     count BIGINT NOT NULL,

@@ -15,6 +15,7 @@ export function streamInput(config: Config): SalesStreamInput {
     streamId: streamWorkflowId(config),
     topic: config.ordersTopic,
     windowSeconds: config.windowSeconds,
+    ...(config.streamUnits ? { maxUnits: config.streamUnits } : {}),
   };
 }
 

@@ -21,26 +21,47 @@ export interface CountedOrder {
   digest: string;
 }
 
-export interface WindowCommit {
+/** A window's key and bounds, as stream_windows holds them. */
+export interface WindowKey {
   streamId: string;
-  topic: string;
   windowStartMs: number;
   windowEndMs: number;
   batchId: number;
+}
+
+export interface WindowCommit extends WindowKey {
+  topic: string;
+  /** This unit of the window (it owns the partitions p with p % units = unit) and how many the window has. */
+  unit: number;
+  units: number;
+  /** Who commits (pid@host, as Temporal names a worker): the work's share per worker is read from it. */
+  worker: string;
   records: number;
   duplicates: number;
   invalid: number;
   groups: SalesRow[];
   counted: CountedOrder[];
   dlqReasons: Map<string, number>;
-  /** What stream_offsets held when the flush began ({} before the first commit): the compare-and-set's operand. */
+  /** What stream_offsets held for the unit's partitions when the part was read: the compare-and-set's operand. */
   checkpoint: Offsets;
+  /** The unit's partitions only: where this part started and ended. */
   offsetsBefore: Offsets;
   offsetsAfter: Offsets;
   lagRecords: number;
   flushMs: number;
-  /** False for a part of a window that holds more records than one flush part reads; the last part completes it. */
+  /** False for a part of a unit's share that is not its last; the last part completes the unit. */
   complete: boolean;
+}
+
+/** MySQL errors after which the same part, read and planned again, can succeed: nothing of it was committed. */
+const RETRY_PART_ERRNOS = new Set([
+  1062, // duplicate key: another unit counted the same order ID (in another partition) first
+  1205, // lock wait timeout
+  1213, // deadlock
+]);
+
+export function isPartRetry(e: unknown): boolean {
+  return RETRY_PART_ERRNOS.has((e as { errno?: number })?.errno ?? 0);
 }
 
 export class OffsetConflictError extends Error {
@@ -52,11 +73,21 @@ export class OffsetConflictError extends Error {
   }
 }
 
-/** The committed offsets of a stream: partition → next offset to read. Empty before the first commit. */
-export async function readCheckpoint(db: Db, streamId: string, topic: string, lock = false) {
+/**
+ * The committed offsets of a stream: partition → next offset to read. Empty before the first commit. With
+ * `partitions`, only theirs (a unit's), and `lock` locks exactly those rows: units of one window commit in parallel.
+ */
+export async function readCheckpoint(
+  db: Db,
+  streamId: string,
+  topic: string,
+  opts: { lock?: boolean; partitions?: readonly number[] } = {},
+) {
+  if (opts.partitions && !opts.partitions.length) return {};
+  const only = opts.partitions ? ' AND kafka_partition IN (?)' : '';
   const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT kafka_partition AS p, next_offset AS o FROM stream_offsets WHERE stream_id = ? AND topic = ?${lock ? ' FOR UPDATE' : ''}`,
-    [streamId, topic],
+    `SELECT kafka_partition AS p, next_offset AS o FROM stream_offsets WHERE stream_id = ? AND topic = ?${only}${opts.lock ? ' FOR UPDATE' : ''}`,
+    opts.partitions ? [streamId, topic, opts.partitions] : [streamId, topic],
   );
   const offsets: Offsets = {};
   for (const r of rows) offsets[String(r.p)] = String(r.o);
@@ -92,6 +123,66 @@ export async function committedWindow(
   };
 }
 
+/** A unit's committed share of a window, once its last part is committed (groups: the whole window's). */
+export async function committedUnit(
+  db: Pool,
+  streamId: string,
+  windowStartMs: number,
+  unit: number,
+): Promise<WindowStats | null> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT u.*, w.window_end, w.batch_id,
+            (SELECT COUNT(*) FROM sales_windows s WHERE s.stream_id = u.stream_id AND s.window_start = u.window_start) AS grp
+       FROM stream_window_units u JOIN stream_windows w ON w.stream_id = u.stream_id AND w.window_start = u.window_start
+      WHERE u.stream_id = ? AND u.window_start = ? AND u.unit = ? AND u.complete = 1`,
+    [streamId, new Date(windowStartMs), unit],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    windowStartMs: (r.window_start as Date).getTime(),
+    windowEndMs: (r.window_end as Date).getTime(),
+    batchId: Number(r.batch_id),
+    records: r.records,
+    orders: r.orders,
+    duplicates: r.duplicates,
+    invalid: r.invalid,
+    amount: r.amount,
+    groups: Number(r.grp),
+    offsetsBefore: JSON.parse(r.offsets_before),
+    offsetsAfter: JSON.parse(r.offsets_after),
+    lagRecords: Number(r.lag_records),
+    flushMs: r.flush_ms,
+  };
+}
+
+/**
+ * The window's row before its first commit (no counts, not complete): every unit's commit locks it, so the unit
+ * that completes the window last is the one that sees all the others complete. Written outside the commit's
+ * transaction: an INSERT IGNORE there takes a shared lock that two units would both try to upgrade (a deadlock).
+ */
+export async function openWindow(db: Db, w: WindowKey): Promise<void> {
+  await db.query(
+    `INSERT IGNORE INTO stream_windows (stream_id, window_start, window_end, batch_id, records, orders, duplicates,
+       invalid, amount, offsets_before, offsets_after, lag_records, flush_ms, flushed_at, complete)
+     VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, '{}', '{}', 0, 0, ?, 0)`,
+    [w.streamId, new Date(w.windowStartMs), new Date(w.windowEndMs), w.batchId, new Date()],
+  );
+}
+
+/**
+ * Checkpoint rows for partitions that have none yet, at the offset the stream starts them from. The commit's
+ * compare-and-set locks existing rows only, so two flushers of one partition can never both insert its first row.
+ */
+export async function ensureOffsetRows(db: Db, streamId: string, topic: string, start: Offsets) {
+  const rows = Object.entries(start).map(([p, o]) => [streamId, topic, Number(p), o, new Date()]);
+  if (!rows.length) return;
+  await db.query(
+    `INSERT IGNORE INTO stream_offsets (stream_id, topic, kafka_partition, next_offset, updated_at) VALUES ?`,
+    [rows],
+  );
+}
+
 /**
  * Of the given order IDs, those already counted by any earlier window, with their content digest (null for
  * orders counted before digests were kept).
@@ -117,141 +208,195 @@ const sameOffsets = (a: Offsets, b: Offsets) => {
 /**
  * THE commit point: window rows, running totals, counted order IDs, DLQ counters and the new offsets in one
  * transaction, with a compare-and-set on the old offsets so two flushers can never both commit. A window too big
- * for one part commits in several; its rows add up part by part (each part guarded by the same compare-and-set).
+ * for one part commits in several, and a window of several units (partition sets) commits per unit in parallel:
+ * its rows add up part by part, each part guarded by the compare-and-set on its own unit's partitions.
+ *
+ * Locks, always in this order so units never deadlock: the unit's offset rows (exact rows, READ COMMITTED takes
+ * no gap locks), then the (source, state) rows in sorted order, then the window's row, which serializes the units'
+ * last steps: whoever commits a unit's last part while holding it sees whether every other unit is complete.
  */
 export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
-  await inTransaction(pool, async (conn) => {
-    const current = await readCheckpoint(conn, w.streamId, w.topic, true);
-    if (!sameOffsets(current, w.checkpoint)) throw new OffsetConflictError(w.checkpoint, current);
-    const now = new Date();
-    const start = new Date(w.windowStartMs);
-    const end = new Date(w.windowEndMs);
-    await insertRows(
-      conn,
-      'sales_windows',
-      [
-        'stream_id',
-        'window_start',
-        'window_end',
-        'batch_id',
-        'source',
-        'state',
-        'amount_paid',
-        'orders',
-        'subtotal',
-        'tax',
-        'discount',
-        'quantity',
-        'processed_at',
-      ],
-      w.groups.map((g) => [
-        w.streamId,
-        start,
-        end,
-        w.batchId,
-        g.source,
-        g.state,
-        g.amount,
-        g.orders,
-        g.subtotal,
-        g.tax,
-        g.discount,
-        g.quantity,
-        now,
-      ]),
-      {
-        add: ['amount_paid', 'orders', 'subtotal', 'tax', 'discount', 'quantity'],
-        replace: ['processed_at'],
-      },
-    );
-    await addToTotalsIn(conn, w.groups, now);
-    await insertRows(
-      conn,
-      'counted_orders',
-      [
-        'order_id',
-        'stream_id',
-        'window_start',
-        'source',
-        'state',
-        'total',
-        'kafka_partition',
-        'kafka_offset',
-        'digest',
-      ],
-      w.counted.map((c) => [
-        c.orderId,
-        w.streamId,
-        start,
-        c.source,
-        c.state,
-        c.total,
-        c.partition,
-        c.offset,
-        c.digest,
-      ]),
-    );
-    await insertRows(
-      conn,
-      'dlq_counts',
-      ['reason', 'count', 'last_at'],
-      [...w.dlqReasons].map(([reason, n]) => [reason, n, now]),
-      { add: ['count'], replace: ['last_at'] },
-    );
-    await insertRows(
-      conn,
-      'stream_offsets',
-      ['stream_id', 'topic', 'kafka_partition', 'next_offset', 'updated_at'],
-      Object.entries(w.offsetsAfter).map(([p, o]) => [w.streamId, w.topic, Number(p), o, now]),
-      { replace: ['next_offset', 'updated_at'] },
-    );
-    const orders = w.groups.reduce((n, g) => n + g.orders, 0);
-    const amount = w.groups.reduce((n, g) => n + g.amount, 0);
-    await insertRows(
-      conn,
-      'stream_windows',
-      [
-        'stream_id',
-        'window_start',
-        'window_end',
-        'batch_id',
-        'records',
-        'orders',
-        'duplicates',
-        'invalid',
-        'amount',
-        'offsets_before',
-        'offsets_after',
-        'lag_records',
-        'flush_ms',
-        'flushed_at',
-        'complete',
-      ],
-      [
+  const partitions = Object.keys(w.offsetsAfter).map(Number);
+  const groups = [...w.groups].sort((a, b) =>
+    a.source === b.source ? cmp(a.state, b.state) : cmp(a.source, b.source),
+  );
+  const key = [w.streamId, new Date(w.windowStartMs)];
+  await inTransaction(
+    pool,
+    async (conn) => {
+      const current = await readCheckpoint(conn, w.streamId, w.topic, { lock: true, partitions });
+      if (!sameOffsets(current, w.checkpoint)) throw new OffsetConflictError(w.checkpoint, current);
+      const now = new Date();
+      const start = new Date(w.windowStartMs);
+      const end = new Date(w.windowEndMs);
+      await insertRows(
+        conn,
+        'sales_windows',
         [
+          'stream_id',
+          'window_start',
+          'window_end',
+          'batch_id',
+          'source',
+          'state',
+          'amount_paid',
+          'orders',
+          'subtotal',
+          'tax',
+          'discount',
+          'quantity',
+          'processed_at',
+        ],
+        groups.map((g) => [
           w.streamId,
           start,
           end,
           w.batchId,
-          w.records,
-          orders,
-          w.duplicates,
-          w.invalid,
-          amount,
-          JSON.stringify(w.offsetsBefore),
-          JSON.stringify(w.offsetsAfter),
-          w.lagRecords,
+          g.source,
+          g.state,
+          g.amount,
+          g.orders,
+          g.subtotal,
+          g.tax,
+          g.discount,
+          g.quantity,
+          now,
+        ]),
+        {
+          add: ['amount_paid', 'orders', 'subtotal', 'tax', 'discount', 'quantity'],
+          replace: ['processed_at'],
+        },
+      );
+      await addToTotalsIn(conn, groups, now);
+      await insertRows(
+        conn,
+        'counted_orders',
+        [
+          'order_id',
+          'stream_id',
+          'window_start',
+          'source',
+          'state',
+          'total',
+          'kafka_partition',
+          'kafka_offset',
+          'digest',
+        ],
+        w.counted.map((c) => [
+          c.orderId,
+          w.streamId,
+          start,
+          c.source,
+          c.state,
+          c.total,
+          c.partition,
+          c.offset,
+          c.digest,
+        ]),
+      );
+      await insertRows(
+        conn,
+        'dlq_counts',
+        ['reason', 'count', 'last_at'],
+        [...w.dlqReasons].sort(([a], [b]) => cmp(a, b)).map(([reason, n]) => [reason, n, now]),
+        { add: ['count'], replace: ['last_at'] },
+      );
+      await insertRows(
+        conn,
+        'stream_offsets',
+        ['stream_id', 'topic', 'kafka_partition', 'next_offset', 'updated_at'],
+        Object.entries(w.offsetsAfter).map(([p, o]) => [w.streamId, w.topic, Number(p), o, now]),
+        { replace: ['next_offset', 'updated_at'] },
+      );
+      const [windows] = await conn.query<RowDataPacket[]>(
+        'SELECT offsets_before, offsets_after FROM stream_windows WHERE stream_id = ? AND window_start = ? FOR UPDATE',
+        key,
+      );
+      if (!windows[0]) throw new Error(`window ${start.toISOString()} of ${w.streamId} was never opened`);
+      const orders = groups.reduce((n, g) => n + g.orders, 0);
+      const amount = groups.reduce((n, g) => n + g.amount, 0);
+      const stats = [w.records, orders, w.duplicates, w.invalid, amount];
+      await insertRows(
+        conn,
+        'stream_window_units',
+        [
+          'stream_id',
+          'window_start',
+          'unit',
+          'units',
+          'worker',
+          'records',
+          'orders',
+          'duplicates',
+          'invalid',
+          'amount',
+          'offsets_before',
+          'offsets_after',
+          'lag_records',
+          'flush_ms',
+          'flushed_at',
+          'complete',
+        ],
+        [
+          [
+            ...key,
+            w.unit,
+            w.units,
+            w.worker,
+            ...stats,
+            JSON.stringify(w.offsetsBefore),
+            JSON.stringify(w.offsetsAfter),
+            w.lagRecords,
+            w.flushMs,
+            now,
+            w.complete ? 1 : 0,
+          ],
+        ],
+        {
+          add: ['records', 'orders', 'duplicates', 'invalid', 'amount', 'flush_ms'],
+          replace: ['units', 'worker', 'offsets_after', 'lag_records', 'flushed_at', 'complete'],
+        },
+      );
+      // Under READ COMMITTED this sees every other unit's committed row; none can be mid-commit (the window's
+      // row is ours until we commit).
+      const [units] = await conn.query<RowDataPacket[]>(
+        `SELECT COALESCE(SUM(complete), 0) AS done, COALESCE(SUM(lag_records), 0) AS lag
+           FROM stream_window_units WHERE stream_id = ? AND window_start = ?`,
+        key,
+      );
+      const before: Offsets = JSON.parse(windows[0].offsets_before);
+      for (const [p, o] of Object.entries(w.offsetsBefore)) before[p] ??= o;
+      const after: Offsets = { ...JSON.parse(windows[0].offsets_after), ...w.offsetsAfter };
+      await conn.query(
+        `UPDATE stream_windows SET records = records + ?, orders = orders + ?, duplicates = duplicates + ?,
+           invalid = invalid + ?, amount = amount + ?, offsets_before = ?, offsets_after = ?, lag_records = ?,
+           flush_ms = flush_ms + ?, flushed_at = ?, complete = ?
+         WHERE stream_id = ? AND window_start = ?`,
+        [
+          ...stats,
+          JSON.stringify(before),
+          JSON.stringify(after),
+          Number(units[0].lag),
           w.flushMs,
           now,
-          w.complete ? 1 : 0,
+          Number(units[0].done) >= w.units ? 1 : 0,
+          ...key,
         ],
-      ],
-      {
-        add: ['records', 'orders', 'duplicates', 'invalid', 'amount', 'flush_ms'],
-        replace: ['offsets_after', 'lag_records', 'flushed_at', 'complete'],
-      },
-    );
-  });
+      );
+    },
+    'READ COMMITTED',
+  );
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Per worker (pid@host), the records its commits counted in the stream's windows: how the work spread. */
+export async function workByWorker(db: Db, streamId: string): Promise<Map<string, number>> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    'SELECT worker, SUM(records) AS records FROM stream_window_units WHERE stream_id = ? GROUP BY worker',
+    [streamId],
+  );
+  return new Map(rows.map((r) => [String(r.worker), Number(r.records)]));
 }
 
 export async function countedOrderCount(db: Pool): Promise<number> {
@@ -273,6 +418,7 @@ export async function resetPipelineTables(db: Pool): Promise<void> {
     'counted_orders_purged',
     'stream_offsets',
     'stream_windows',
+    'stream_window_units',
     'dlq_counts',
     'sales_daily',
   ]) {
