@@ -1,0 +1,173 @@
+/**
+ * Scale-out on the real stack: a 4-partition topic consumed by two worker processes, one unit per partition per
+ * window. 100,000 generated orders; both workers run flush units (seen in the workflow history and in the units'
+ * commits); one worker is SIGKILLed mid-window and the other takes its units over through the heartbeat timeout;
+ * then two partitions are added to the running topic and orders sent only to them are counted. Every order once,
+ * totals equal to an independent reference.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeDataSet } from '../../src/cli/generate';
+import { statusQuery } from '../../src/contract';
+import { DEFAULT_GENERATE_OPTIONS, generateOrders } from '../../src/core/generate';
+import { encodeOrderMessage } from '../../src/core/message';
+import { streamWorkflowId } from '../../src/ids';
+import { connectCassandra, countOrders } from '../../src/io/cassandra';
+import { connectProducer, createKafka, highWatermarks } from '../../src/io/kafka';
+import { createPool } from '../../src/io/mysql';
+import { countedOrderCount, workByWorker } from '../../src/io/store/stream';
+import { loadCustomers, queryTotals } from '../../src/ops/data';
+import { replayInput, startReplay } from '../../src/ops/replay';
+import { startStream, waitCounted } from '../../src/ops/stream';
+import { connectClient } from '../../src/ops/temporal';
+import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
+import { referenceTotals, relErr } from '../helpers/reference';
+import { until } from '../helpers/until';
+import { kill9, startWorkerProcess } from '../helpers/worker-process';
+
+const ORDERS = 100_000;
+/** The last orders are held back and sent to the partitions added while the stream runs. */
+const LATE_ORDERS = 1_000;
+
+describe('a 4-partition topic on two worker processes', () => {
+  let t: TestEnv;
+  let client: Client;
+  let closeClient: () => Promise<void>;
+  const workers: ReturnType<typeof startWorkerProcess>[] = [];
+  let ordersCsv: string;
+  let customersCsv: string;
+
+  beforeAll(async () => {
+    // 5-second windows and parts of 2,000 records: many units and many commits per unit in the run.
+    t = await createTestEnv('scale', {
+      KAFKA_PARTITIONS: '4',
+      WINDOW_SECONDS: '5',
+      FLUSH_PART_RECORDS: '2000',
+    });
+    ({ client, close: closeClient } = await connectClient(t.config));
+    const files = await writeDataSet(
+      { ...DEFAULT_GENERATE_OPTIONS, orders: ORDERS, seed: 12 },
+      path.join(t.tmpDir, 'data'),
+    );
+    ordersCsv = files.find((f) => f.file.endsWith('orders.csv'))!.file;
+    customersCsv = files.find((f) => f.file.endsWith('customers.csv'))!.file;
+    const loaded = await loadCustomers(t.config, customersCsv);
+    expect(loaded.bad).toEqual([]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await client?.workflow
+      .getHandle(streamWorkflowId(t.config))
+      .terminate('test done')
+      .catch(() => undefined);
+    for (const w of workers) await kill9(w.child);
+    await closeClient?.();
+    await t?.cleanup();
+  });
+
+  it('spreads the units over both workers, survives a SIGKILL mid-window, and follows added partitions', async () => {
+    const identity = (w: ReturnType<typeof startWorkerProcess>) => `${w.child.pid}@${os.hostname()}`;
+    const a = startWorkerProcess(t.env);
+    const b = startWorkerProcess(t.env);
+    workers.push(a, b);
+    const handle = await startStream(client, t.config).then(() =>
+      client.workflow.getHandle(streamWorkflowId(t.config)),
+    );
+    const head = headCsv(ordersCsv, path.join(t.tmpDir, 'head.csv'), ORDERS - LATE_ORDERS);
+    // Paced over several windows, so units run on both workers while the data arrives.
+    const replay = await startReplay(
+      client,
+      t.config,
+      await replayInput(t.config, { file: head, rate: 4000 }),
+    );
+
+    // Both workers started flush units (the history names the worker of each started activity).
+    const flushWorkers = async () => {
+      const seen = new Set<string>();
+      for (const e of (await handle.fetchHistory()).events ?? [])
+        if (e.activityTaskStartedEventAttributes?.identity)
+          seen.add(e.activityTaskStartedEventAttributes.identity);
+      return seen;
+    };
+    await until(
+      'flush units on both workers',
+      flushWorkers,
+      (s) => s.has(identity(a)) && s.has(identity(b)),
+      120_000,
+    );
+
+    // A has completed units of its own (their commits name it); kill it while another is consuming a window.
+    const pool = createPool(t.config, { connectionLimit: 1 });
+    const share = () => workByWorker(pool, streamWorkflowId(t.config));
+    await until('worker A to complete a unit', share, (m) => (m.get(identity(a)) ?? 0) > 0, 120_000);
+    await until(
+      'a unit running on worker A',
+      () => handle.describe(),
+      (d) =>
+        (d.raw.pendingActivities ?? []).some(
+          (p) => p.activityType?.name === 'flushWindow' && p.lastWorkerIdentity === identity(a),
+        ),
+      60_000,
+    );
+    await kill9(a.child);
+    await replay.handle.result();
+    await waitCounted(t.config, { timeoutMs: 180_000 });
+
+    // Two partitions added to the running topic; the held-back orders go only to them.
+    const kafka = createKafka(t.config);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createPartitions({ topicPartitions: [{ topic: t.config.ordersTopic, count: 6 }] });
+    await admin.disconnect();
+    const producer = await connectProducer(kafka);
+    const late = [...generateOrders({ ...DEFAULT_GENERATE_OPTIONS, orders: ORDERS, seed: 12 })].slice(
+      -LATE_ORDERS,
+    );
+    await producer.send({
+      topic: t.config.ordersTopic,
+      messages: late.map((o, i) => ({
+        key: String(o.id),
+        value: encodeOrderMessage(o),
+        partition: 4 + (i % 2),
+      })),
+    });
+    await producer.disconnect();
+    await waitCounted(t.config, { timeoutMs: 120_000 });
+
+    // Exactly once: totals equal the reference over the whole file, each store holds every order once.
+    const expected = referenceTotals(ordersCsv, customersCsv);
+    const totals = await queryTotals(t.config);
+    expect(totals.reduce((n, r) => n + r.orders, 0)).toBe(ORDERS);
+    for (const row of totals) {
+      const ref = expected.get(`${row.source}|${row.state}`)!;
+      expect(row.orders).toBe(ref.orders);
+      expect(relErr(row.amount, ref.amount)).toBeLessThanOrEqual(1e-9);
+    }
+    try {
+      expect(await countedOrderCount(pool)).toBe(ORDERS);
+      // Both workers committed units' work, and the units' records add up to the topic's (the replay resumed
+      // after the kill re-sends some orders: duplicates, read once each and not counted).
+      const shares = await share();
+      expect(shares.get(identity(a)) ?? 0).toBeGreaterThan(0);
+      expect(shares.get(identity(b)) ?? 0).toBeGreaterThan(0);
+      const inTopic = [...(await highWatermarks(kafka, t.config.ordersTopic)).values()];
+      expect([...shares.values()].reduce((n, r) => n + r, 0)).toBe(
+        inTopic.reduce((n, o) => n + Number(o), 0),
+      );
+    } finally {
+      await pool.end();
+    }
+    const cassandra = await connectCassandra(t.config);
+    expect(await countOrders(cassandra, t.config.cassandraKeyspace)).toBe(ORDERS);
+    await cassandra.shutdown();
+    const status = await until(
+      'the stream to see 6 partitions',
+      () => handle.query(statusQuery),
+      (s) => s.partitions === 6,
+      60_000,
+    );
+    expect(Number(status.offsets['4'])).toBeGreaterThan(0);
+  }, 600_000);
+});
