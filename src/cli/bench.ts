@@ -7,7 +7,9 @@
  *     the same activities and clients driven without Temporal, also its own process), for Temporal's share;
  *  3. freshness: a steady rate for a while, the seconds from each order's Kafka append time to its amount in
  *     sales_totals, and how long after its end each window's rows are complete;
- *  4. in every run: the consumer's peak RSS and CPU, the services' CPU, and where the flush's time went
+ *  4. workers: the same N orders on a topic of several partitions, consumed by 1, 2, 3 worker processes (one
+ *     unit per partition per window, on any worker): orders/s and each worker's share of the records;
+ *  5. in every run: the consumer's peak RSS and CPU, the services' CPU, and where the flush's time went
  *     (SALESFLOW_PROFILE=1, src/core/profile.ts).
  * Numbers only; nothing here asserts a time.
  */
@@ -43,7 +45,7 @@ import {
   readRange,
 } from '../io/kafka';
 import { createPool } from '../io/mysql';
-import { countedOrderCount, readCheckpoint } from '../io/store/stream';
+import { countedOrderCount, readCheckpoint, workByWorker } from '../io/store/stream';
 import { loadCustomers } from '../ops/data';
 import { createIsolatedEnv, type IsolatedEnv } from '../ops/isolated';
 import { replayInput, startReplay } from '../ops/replay';
@@ -62,18 +64,22 @@ Measures, on the running stack (salesflow stack up), in throw-away pipelines, ea
                through a plain loop of the same activities without Temporal (Temporal's share)
   freshness    a steady rate: p50/p99 seconds from an order's Kafka append time to its amount in sales_totals,
                and window rows complete after the window's end
+  workers      N generated orders on a topic of --partitions partitions, consumed by each of --workers worker
+               process counts: orders/s, each worker's share of the work, CPU per order of each process
   every run    the consumer's peak RSS and CPU, the services' CPU, where the flush's time went by stage
 
 Options:
   --orders N             orders in the throughput runs (default 100000)
   --rate N               orders/s of the freshness run (default 2000)
   --freshness-seconds N  length of the freshness run (default 60)
-  --runs LIST            which runs, comma-separated (default latency,throughput,plain,freshness)
+  --runs LIST            which runs, comma-separated (default latency,throughput,plain,freshness,workers)
+  --workers LIST         worker process counts of the workers run (default 1,2,3)
+  --partitions N         partitions of the workers run's topic (default 4)
   --window-seconds N     window length (default WINDOW_SECONDS, 15)
   --json                 print the results as JSON
   --cassandra            instead: Cassandra's write rates from Node (salesflow bench --cassandra --help)`;
 
-const RUN_KINDS = ['latency', 'throughput', 'plain', 'freshness'] as const;
+const RUN_KINDS = ['latency', 'throughput', 'plain', 'freshness', 'workers'] as const;
 type RunKind = (typeof RUN_KINDS)[number];
 /** How often the freshness run reads the checkpoint: the resolution of its "counted at" times. */
 const POLL_MS = 20;
@@ -110,6 +116,20 @@ export interface BenchRun {
   /** The flush's milliseconds by stage, summed over the run's commits. */
   stageMs: StageMs;
   freshness?: Freshness;
+  /** The workers run: the topic's partitions and each worker process's part. */
+  partitions?: number;
+  workers?: WorkerShare[];
+}
+
+/** One worker process of a workers run. */
+export interface WorkerShare {
+  pid: number;
+  /** Records read by the window units this worker completed (stream_window_units.worker). */
+  records: number;
+  /** Its fraction of all the units' records. */
+  share: number;
+  cpuSeconds: number;
+  peakRssMb: number;
 }
 
 export interface Freshness {
@@ -304,16 +324,19 @@ interface RunContext {
 async function finishRun(
   ctx: RunContext,
   iso: IsolatedEnv,
-  consumer: Consumer,
+  consumers: Consumer | Consumer[],
   times: { started: number; published: number; done: number; loadStart: number },
   serviceCpu: () => BenchRun['serviceCpuSeconds'],
 ): Promise<BenchRun> {
-  const consumerPeakRssMb = consumer.peakRssMb();
-  const consumerCpuSeconds = consumer.cpuSeconds();
+  const all = [consumers].flat();
+  const consumerPeakRssMb = Math.max(...all.map((c) => c.peakRssMb()));
+  const consumerCpuSeconds = Math.round(all.reduce((n, c) => n + c.cpuSeconds(), 0) * 10) / 10;
   const services = serviceCpu();
   const loadEnd = load1();
-  // Stopped before its profile is read: the last commit's line is then surely in.
-  await consumer.stop();
+  // Stopped before their profiles are read: the last commit's line is then surely in.
+  await Promise.all(all.map((c) => c.stop()));
+  const stageMs = emptyStageMs();
+  for (const c of all) addStageMs(stageMs, c.stageMs);
   // A failed count must not lose the run's numbers: it shows as -1 and "not exactly once".
   const counts = await sinkCounts(iso.config).catch((e) => {
     console.error(`bench ${ctx.name}: counting the sinks failed: ${(e as Error).message}`);
@@ -337,9 +360,9 @@ async function finishRun(
     consumerPeakRssMb,
     consumerCpuSeconds,
     serviceCpuSeconds: services,
-    windows: consumer.windows.size,
-    commits: consumer.commits,
-    stageMs: consumer.stageMs,
+    windows: new Set(all.flatMap((c) => [...c.windows])).size,
+    commits: all.reduce((n, c) => n + c.commits, 0),
+    stageMs,
   };
   console.error(
     `bench ${ctx.name} (${ctx.driver}): published in ${run.publishSeconds.toFixed(1)} s, counted ` +
@@ -541,6 +564,63 @@ async function measureFreshness(
   }
 }
 
+/**
+ * Scale-out: N orders published by the bench (the shop's producer) to a topic of `partitions` partitions, consumed
+ * by `workers` worker processes; every unit of every window goes to whichever worker polls first. Each worker's
+ * share is read from the units it completed.
+ */
+async function measureWorkers(
+  ctx: RunContext,
+  workers: number,
+  partitions: number,
+  messages: ReadonlyArray<{ key: string; value: string }>,
+  customersCsv: string,
+): Promise<BenchRun> {
+  const iso = await createIsolatedEnv('bench', {
+    WINDOW_SECONDS: String(ctx.windowSeconds),
+    KAFKA_PARTITIONS: String(partitions),
+  });
+  const config = iso.config;
+  const consumers = Array.from({ length: workers }, () => startWorker(iso.env));
+  const kafka = createKafka(config);
+  const producer = await connectProducer(kafka);
+  try {
+    await Promise.all(consumers.map((c) => c.waitForLine((l) => l.startsWith('worker: polling'))));
+    await ensureTopics(kafka, config);
+    await loadCustomers(config, customersCsv);
+    await withClient(config, (client) => startStream(client, config));
+    console.error(`bench ${ctx.name}: ${ctx.orders} orders at max rate, ${partitions} partitions`);
+    const loadStart = load1();
+    const serviceCpu = serviceCpuMeter(config);
+    const started = Date.now();
+    for (let i = 0; i < messages.length; i += 5000)
+      await produceBatch(producer, config.ordersTopic, messages.slice(i, i + 5000));
+    const published = Date.now();
+    await waitCounted(config, { timeoutMs: 60 * 60_000 });
+    const done = Date.now();
+    await terminateStream(config);
+    const pool = createPool(config, { connectionLimit: 1 });
+    const byWorker = await workByWorker(pool, streamWorkflowId(config)).finally(() => pool.end());
+    const total = [...byWorker.values()].reduce((n, r) => n + r, 0);
+    const shares = consumers.map((c) => {
+      const records = byWorker.get(`${c.child.pid}@${os.hostname()}`) ?? 0;
+      const share = total ? records / total : 0;
+      return { pid: c.child.pid!, records, share, cpuSeconds: c.cpuSeconds(), peakRssMb: c.peakRssMb() };
+    });
+    const run = await finishRun(ctx, iso, consumers, { started, published, done, loadStart }, serviceCpu);
+    run.partitions = partitions;
+    run.workers = shares;
+    console.error(
+      `bench ${ctx.name}: shares ${shares.map((w) => `${(w.share * 100).toFixed(0)} %`).join(' / ')}`,
+    );
+    return run;
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await Promise.all(consumers.map((c) => c.stop()));
+    await iso.cleanup();
+  }
+}
+
 async function withDataSet<T>(
   config: Config,
   orders: number,
@@ -555,6 +635,15 @@ async function withDataSet<T>(
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function parseWorkerCounts(value: string | undefined): number[] {
+  if (!value) return [1, 2, 3];
+  return value.split(',').map((s) => {
+    const n = numberFlag(s.trim(), 'workers', { integer: true, min: 1 });
+    if (n === undefined || n > 16) throw usageError(`--workers: '${s}' is not a worker count from 1 to 16`);
+    return n;
+  });
 }
 
 function parseRuns(value: string | undefined): Set<RunKind> {
@@ -576,6 +665,8 @@ export async function runBench(args: string[]): Promise<number> {
     rate: { type: 'string' },
     'freshness-seconds': { type: 'string' },
     runs: { type: 'string' },
+    workers: { type: 'string' },
+    partitions: { type: 'string' },
     'window-seconds': { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -589,6 +680,8 @@ export async function runBench(args: string[]): Promise<number> {
   const freshSeconds =
     numberFlag(p.values['freshness-seconds'], 'freshness-seconds', { integer: true, min: 1 }) ?? 60;
   const runsWanted = parseRuns(p.values.runs as string | undefined);
+  const workerCounts = parseWorkerCounts(p.values.workers as string | undefined);
+  const partitions = numberFlag(p.values.partitions, 'partitions', { integer: true, min: 1 }) ?? 4;
   const windowSeconds =
     numberFlag(p.values['window-seconds'], 'window-seconds', { integer: true, min: 1 }) ??
     config.windowSeconds;
@@ -625,6 +718,16 @@ export async function runBench(args: string[]): Promise<number> {
       );
     });
   }
+
+  if (runsWanted.has('workers'))
+    await withDataSet(config, large, 4, async (ordersCsv, customersCsv) => {
+      const messages = await messagesOf(ordersCsv);
+      for (const workers of workerCounts) {
+        const name = `${large} generated, ${workers} worker${workers > 1 ? 's' : ''}`;
+        const ctx = { name, driver: 'temporal' as const, orders: large, windowSeconds };
+        runs.push(await measureWorkers(ctx, workers, partitions, messages, customersCsv));
+      }
+    });
 
   if (p.values.json) console.log(JSON.stringify(runs, null, 2));
   else printReport(runs);
@@ -687,6 +790,40 @@ function printReport(runs: BenchRun[]): void {
       SERVICES.map((s) => s1(r.serviceCpuSeconds[s] ?? Number.NaN)).join('/'),
     ]),
   );
+
+  const scaled = runs.filter((r) => r.workers);
+  if (scaled.length) {
+    console.log(
+      `\nworkers (one topic of ${scaled[0].partitions} partitions; share = records of the window units each completed)`,
+    );
+    printTable(
+      [
+        'workers',
+        'orders/s',
+        'exactly once',
+        'share per worker',
+        'CPU s per worker',
+        'peak RSS MB per worker',
+      ],
+      scaled.map((r) => [
+        String(r.workers!.length),
+        String(r.ordersPerSecond),
+        r.exactlyOnce ? 'yes' : 'NO',
+        r.workers!.map((w) => `${(w.share * 100).toFixed(0)} %`).join(' / '),
+        r.workers!.map((w) => s1(w.cpuSeconds)).join(' / '),
+        r.workers!.map((w) => String(w.peakRssMb)).join(' / '),
+      ]),
+    );
+    // The per-order costs a capacity estimate starts from (README "Running on clusters").
+    const costs = (r: BenchRun) =>
+      [
+        `workers ${((r.consumerCpuSeconds / r.orders) * 1e6).toFixed(0)}`,
+        ...SERVICES.map(
+          (s) => `${s} ${(((r.serviceCpuSeconds[s] ?? Number.NaN) / r.orders) * 1e6).toFixed(0)}`,
+        ),
+      ].join(', ');
+    for (const r of scaled) console.log(`CPU µs per order with ${r.workers!.length} worker(s): ${costs(r)}`);
+  }
 
   const fresh = runs.filter((r) => r.freshness);
   if (fresh.length) {
