@@ -102,6 +102,10 @@ export async function runStream(args: string[]): Promise<number> {
               'next window',
               status.nextWindowStartMs ? new Date(status.nextWindowStartMs).toISOString() : '-',
             ],
+            [
+              'partitions / units',
+              `${status.partitions ?? 1} / ${status.units ?? 1} (units consume a window at once, on any worker)`,
+            ],
             ['offsets', JSON.stringify(status.offsets)],
             ['lag (records)', String(status.lagRecords)],
             ['orders counted', String(status.totals.orders)],

@@ -101,6 +101,7 @@ describe('salesStream with several units per window', () => {
   it('consumes a window of 4 partitions with 4 units, adds them up, and grows with the topic', async () => {
     partitions = 4;
     const handle = await start('units-basic', { windowsPerRun: 4 });
+    const firstRun = (await handle.describe()).runId;
     const status = () => handle.query(statusQuery);
     await fake.env.sleep('1 minute');
     const four = await until('windows', status, (s) => s.windowsDone >= 5);
@@ -130,6 +131,8 @@ describe('salesStream with several units per window', () => {
     for (let i = 1; i < windows.length; i++)
       expect(windows[i][0].windowStartMs).toBe(windows[i - 1][0].windowEndMs);
     expect(final.partitions).toBe(6);
+    // Continued as new (every 4 windows) with the partitions and units in its state.
+    expect((await handle.describe()).runId).not.toBe(firstRun);
     expect(Number(final.offsets['5'])).toBeGreaterThan(0);
     expect(final.totals.orders).toBe(counted);
   }, 60_000);
