@@ -26,7 +26,6 @@ import {
   commitWindow,
   ensureOffsetRows,
   isPartRetry,
-  openWindow,
   readCheckpoint,
 } from '../src/io/store/stream';
 import type { ActivityDeps } from './deps';
@@ -124,11 +123,6 @@ export function streamActivities(deps: ActivityDeps) {
       if (done)
         return { ...done, nextRecordMs: null, emptyUntilMs: input.windowEndMs, alreadyCommitted: true };
       await deps.topics();
-      const windowMs = input.windowEndMs - input.windowStartMs;
-      await openWindow(deps.pool, {
-        ...input,
-        batchId: Math.floor(input.windowStartMs / windowMs),
-      });
       // A lost race on a lock or an order ID with another unit: read and plan the part again (a few times).
       let partRetries = 0;
       // Records a sink refused, found while isolating them: dead-lettered when their part is planned again.

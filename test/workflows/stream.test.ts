@@ -50,7 +50,7 @@ describe('salesStream with fake activities', () => {
 
   const fake = useFakeWorker({
     async startStream() {
-      return { firstWindowStartMs, offsets: { 0: '0' } };
+      return { firstWindowStartMs, offsets: { 0: '0' }, partitions: 1 };
     },
     async flushWindow(input) {
       if (failures > 0) {

@@ -158,10 +158,11 @@ export async function committedUnit(
 
 /**
  * The window's row before its first commit (no counts, not complete): every unit's commit locks it, so the unit
- * that completes the window last is the one that sees all the others complete. Written outside the commit's
- * transaction: an INSERT IGNORE there takes a shared lock that two units would both try to upgrade (a deadlock).
+ * that completes the window last is the one that sees all the others complete. Written before the commit's
+ * transaction, not in it: an INSERT IGNORE there takes a shared lock that two units would both try to upgrade
+ * (a deadlock).
  */
-export async function openWindow(db: Db, w: WindowKey): Promise<void> {
+async function openWindow(db: Db, w: WindowKey): Promise<void> {
   await db.query(
     `INSERT IGNORE INTO stream_windows (stream_id, window_start, window_end, batch_id, records, orders, duplicates,
        invalid, amount, offsets_before, offsets_after, lag_records, flush_ms, flushed_at, complete)
@@ -221,6 +222,7 @@ export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
     a.source === b.source ? cmp(a.state, b.state) : cmp(a.source, b.source),
   );
   const key = [w.streamId, new Date(w.windowStartMs)];
+  await openWindow(pool, w);
   await inTransaction(
     pool,
     async (conn) => {
@@ -312,7 +314,8 @@ export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
         'SELECT offsets_before, offsets_after FROM stream_windows WHERE stream_id = ? AND window_start = ? FOR UPDATE',
         key,
       );
-      if (!windows[0]) throw new Error(`window ${start.toISOString()} of ${w.streamId} was never opened`);
+      // Only a reset between the two statements does this: the part is read and planned again.
+      if (!windows[0]) throw new Error(`window ${start.toISOString()} of ${w.streamId} vanished (a reset?)`);
       const orders = groups.reduce((n, g) => n + g.orders, 0);
       const amount = groups.reduce((n, g) => n + g.amount, 0);
       const stats = [w.records, orders, w.duplicates, w.invalid, amount];
