@@ -75,6 +75,19 @@ const WINDOW_KEY = `stream_id VARCHAR(128) NOT NULL,
     window_end DATETIME(3) NOT NULL,
     batch_id BIGINT NOT NULL`;
 
+/** What a window's flush counted and where it read, as stream_windows keeps it for a window and
+ * stream_window_units for each unit of it. */
+const WINDOW_COUNTS = `records INT NOT NULL,
+    orders INT NOT NULL,
+    duplicates INT NOT NULL,
+    invalid INT NOT NULL,
+    amount DOUBLE NOT NULL,
+    offsets_before TEXT NOT NULL,
+    offsets_after TEXT NOT NULL,
+    lag_records BIGINT NOT NULL,
+    flush_ms INT NOT NULL,
+    flushed_at DATETIME(3) NOT NULL`;
+
 /** A (source, state) group's sums, as sales_totals and sales_daily keep them. */
 const GROUP_SUMS = `source VARCHAR(32) NOT NULL,
     state VARCHAR(8) NOT NULL,
@@ -146,16 +159,7 @@ export const MYSQL_SCHEMA: string[] = [
   // One row per committed window: what a retried flush returns instead of redoing the work.
   `CREATE TABLE IF NOT EXISTS stream_windows (
     ${WINDOW_KEY},
-    records INT NOT NULL,
-    orders INT NOT NULL,
-    duplicates INT NOT NULL,
-    invalid INT NOT NULL,
-    amount DOUBLE NOT NULL,
-    offsets_before TEXT NOT NULL,
-    offsets_after TEXT NOT NULL,
-    lag_records BIGINT NOT NULL,
-    flush_ms INT NOT NULL,
-    flushed_at DATETIME(3) NOT NULL,
+    ${WINDOW_COUNTS},
     complete TINYINT(1) NOT NULL DEFAULT 1,
     PRIMARY KEY (stream_id, window_start),
     KEY stream_windows_by_flush (flushed_at)
@@ -169,16 +173,7 @@ export const MYSQL_SCHEMA: string[] = [
     unit INT NOT NULL,
     units INT NOT NULL,
     worker VARCHAR(255) NOT NULL,
-    records INT NOT NULL,
-    orders INT NOT NULL,
-    duplicates INT NOT NULL,
-    invalid INT NOT NULL,
-    amount DOUBLE NOT NULL,
-    offsets_before TEXT NOT NULL,
-    offsets_after TEXT NOT NULL,
-    lag_records BIGINT NOT NULL,
-    flush_ms INT NOT NULL,
-    flushed_at DATETIME(3) NOT NULL,
+    ${WINDOW_COUNTS},
     complete TINYINT(1) NOT NULL,
     PRIMARY KEY (stream_id, window_start, unit)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,

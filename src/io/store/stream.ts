@@ -94,18 +94,8 @@ export async function readCheckpoint(
   return offsets;
 }
 
-export async function committedWindow(
-  db: Pool,
-  streamId: string,
-  windowStartMs: number,
-): Promise<WindowStats | null> {
-  const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT w.*, (SELECT COUNT(*) FROM sales_windows s WHERE s.stream_id = w.stream_id AND s.window_start = w.window_start) AS grp
-       FROM stream_windows w WHERE w.stream_id = ? AND w.window_start = ? AND w.complete = 1`,
-    [streamId, new Date(windowStartMs)],
-  );
-  const r = rows[0];
-  if (!r) return null;
+/** A stream_windows or stream_window_units row (with the window's end, batch and `grp`, its group count). */
+function windowStatsOf(r: RowDataPacket): WindowStats {
   return {
     windowStartMs: (r.window_start as Date).getTime(),
     windowEndMs: (r.window_end as Date).getTime(),
@@ -123,6 +113,19 @@ export async function committedWindow(
   };
 }
 
+export async function committedWindow(
+  db: Pool,
+  streamId: string,
+  windowStartMs: number,
+): Promise<WindowStats | null> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT w.*, (SELECT COUNT(*) FROM sales_windows s WHERE s.stream_id = w.stream_id AND s.window_start = w.window_start) AS grp
+       FROM stream_windows w WHERE w.stream_id = ? AND w.window_start = ? AND w.complete = 1`,
+    [streamId, new Date(windowStartMs)],
+  );
+  return rows[0] ? windowStatsOf(rows[0]) : null;
+}
+
 /** A unit's committed share of a window, once its last part is committed (groups: the whole window's). */
 export async function committedUnit(
   db: Pool,
@@ -137,23 +140,7 @@ export async function committedUnit(
       WHERE u.stream_id = ? AND u.window_start = ? AND u.unit = ? AND u.complete = 1`,
     [streamId, new Date(windowStartMs), unit],
   );
-  const r = rows[0];
-  if (!r) return null;
-  return {
-    windowStartMs: (r.window_start as Date).getTime(),
-    windowEndMs: (r.window_end as Date).getTime(),
-    batchId: Number(r.batch_id),
-    records: r.records,
-    orders: r.orders,
-    duplicates: r.duplicates,
-    invalid: r.invalid,
-    amount: r.amount,
-    groups: Number(r.grp),
-    offsetsBefore: JSON.parse(r.offsets_before),
-    offsetsAfter: JSON.parse(r.offsets_after),
-    lagRecords: Number(r.lag_records),
-    flushMs: r.flush_ms,
-  };
+  return rows[0] ? windowStatsOf(rows[0]) : null;
 }
 
 /**
