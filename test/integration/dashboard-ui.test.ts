@@ -184,7 +184,10 @@ describe('dashboard page', () => {
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(
       true,
     );
-    expect((await column('#windows-table')).length).toBeGreaterThan(windowsBefore);
+    // The totals move as parts commit; the windows table gains a row once its window is complete, a little later.
+    await expect
+      .poll(async () => (await column('#windows-table')).length, { timeout: 30_000 })
+      .toBeGreaterThan(windowsBefore);
     // The charts follow too: the Facebook table is the API's new order.
     const facebook = await apiJson<Array<{ state: string }>>('/api/sales/by-state?source=Facebook');
     await expect
