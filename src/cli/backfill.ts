@@ -15,7 +15,7 @@ import { backfillRangeProblem } from '../core/days';
 import { alreadyRunning, EXIT, notFound, usageError } from '../errors';
 import { backfillWorkflowId, reconcileWorkflowId } from '../ids';
 import { backfillStatus, queryProgress } from '../ops/backfill';
-import { resultWithProgress } from '../ops/progress';
+import { resultOf, resultWithProgress } from '../ops/progress';
 import { existingHandle, startOrAttach, withClient } from '../ops/temporal';
 import { numberFlag, parse } from './args';
 import { money, Progress, printTable, progressBar } from './output';
@@ -146,7 +146,7 @@ export async function waitBackfill(
   handle: WorkflowHandle,
   showProgress: boolean,
 ): Promise<BackfillResult> {
-  if (!showProgress) return (await handle.result()) as BackfillResult;
+  if (!showProgress) return resultOf<BackfillResult>(handle);
   const progress = new Progress();
   const r = await resultWithProgress<BackfillResult, BackfillProgress>(
     handle,
@@ -172,7 +172,7 @@ async function runReconcile(apply: boolean, json: boolean): Promise<number> {
       staticSummary: `reconcile the running totals in ${config.mysqlDatabase}${apply ? ' and repair them' : ''}`,
     });
     if (!started) throw alreadyRunning(`a reconcile is already running: workflow ${handle.workflowId}`);
-    const r = (await handle.result()) as ReconcileResult;
+    const r = await resultOf<ReconcileResult>(handle);
     if (json) console.log(JSON.stringify(r));
     else {
       console.log(

@@ -1,9 +1,37 @@
 /** One way to wait for a workflow while reporting its progress: the replay and the backfill both use it. */
 import type { WorkflowHandle } from '@temporalio/client';
 
+/** How long a wait goes on before it checks that a worker polls the workflow's task queue. */
+const WORKER_CHECK_MS = 5000;
+/** TASK_QUEUE_TYPE_WORKFLOW in Temporal's API. */
+const WORKFLOW_TASK_QUEUE = 1;
+
+/**
+ * Says so on stderr when no worker polls the workflow's task queue: the wait would otherwise look hung. Quiet
+ * when Temporal cannot tell (the wait itself reports real failures).
+ */
+async function warnIfNoWorker(handle: WorkflowHandle): Promise<void> {
+  try {
+    const { taskQueue } = await handle.describe();
+    const { pollers } = await handle.client.workflowService.describeTaskQueue({
+      namespace: handle.client.options.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: WORKFLOW_TASK_QUEUE,
+    });
+    if (!pollers?.length)
+      console.error(
+        `waiting: no worker polls task queue ${taskQueue}; start one with \`npx salesflow worker\` ` +
+          '(Ctrl-C stops waiting; the workflow keeps its place)',
+      );
+  } catch {
+    // no answer about pollers: nothing to add
+  }
+}
+
 /**
  * Resolves with the workflow's result (or rejects with its failure); meanwhile, every `everyMs`, reads its
- * progress with `read` (null: nothing to report) and hands it to `onProgress`.
+ * progress with `read` (null: nothing to report) and hands it to `onProgress`. A wait that lasts says once
+ * whether any worker is there to do the work.
  */
 export async function resultWithProgress<R, P>(
   handle: WorkflowHandle,
@@ -15,11 +43,26 @@ export async function resultWithProgress<R, P>(
   const result = handle.result().finally(() => {
     finished = true;
   });
+  const started = Date.now();
+  let checked = false;
   while (!finished) {
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, everyMs))]);
     if (finished) break;
+    if (!checked && Date.now() - started >= WORKER_CHECK_MS) {
+      checked = true;
+      await warnIfNoWorker(handle);
+    }
     const p = await read().catch(() => null);
     if (p) onProgress(p);
   }
   return (await result) as R;
+}
+
+/** The workflow's result, saying once if no worker is there to produce it. */
+export function resultOf<R>(handle: WorkflowHandle): Promise<R> {
+  return resultWithProgress<R, never>(
+    handle,
+    async () => null,
+    () => undefined,
+  );
 }

@@ -4,9 +4,15 @@
  * it polls and exits the same way. And no configured password appears in any output: stdout and stderr of several
  * commands with bad configurations (with SALESFLOW_DEBUG=1 stack traces too) and a worker's log.
  */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config';
+import { loadConfig, REPO_ROOT } from '../../src/config';
+import { reconcileWorkflowId } from '../../src/ids';
+import { withClient } from '../../src/ops/temporal';
 import { salesflow } from '../helpers/cli';
+import { createTestEnv } from '../helpers/env';
+import { until } from '../helpers/until';
 
 const MYSQL_PASSWORD = 'Sup3r-S3cret-mysql-pw';
 const RO_PASSWORD = 'Ro-S3cret-dashboard-pw';
@@ -132,4 +138,40 @@ describe('no configured password in any output', () => {
     }
     expect(runs).toBe(bad.length * commands.length);
   }, 600_000);
+});
+
+describe('a wait with no worker says so', () => {
+  it('backfill --reconcile names the task queue nobody polls, and keeps waiting', async () => {
+    const t = await createTestEnv('noworker');
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin/salesflow.js'), 'backfill', '--reconcile'],
+      {
+        env: { ...process.env, ...t.env },
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    try {
+      await until(
+        'the no-worker notice',
+        async () => stderr,
+        (s) => s.includes('no worker polls'),
+        30_000,
+      );
+      expect(stderr.trim()).toBe(
+        `waiting: no worker polls task queue ${t.config.taskQueue}; start one with \`npx salesflow worker\` ` +
+          '(Ctrl-C stops waiting; the workflow keeps its place)',
+      );
+      expect(child.exitCode).toBeNull(); // still waiting: a worker started now would finish it
+    } finally {
+      child.kill('SIGKILL');
+      await withClient(t.config, (client) =>
+        client.workflow.getHandle(reconcileWorkflowId(t.config)).terminate('test done'),
+      ).catch(() => undefined);
+      await t.cleanup();
+    }
+  }, 60_000);
 });
