@@ -10,7 +10,7 @@ import type { Config } from '../src/config';
 import { checkDataServices } from '../src/io/preflight';
 import { reaching } from '../src/io/reach';
 import { temporalConnectionOptions } from '../src/io/security';
-import { ACTIVITY_SLOTS, ServiceClients } from './clients';
+import { ACTIVITY_SLOTS, ServiceClients, tuneHeap } from './clients';
 
 export interface RunningWorker {
   worker: Worker;
@@ -46,6 +46,7 @@ export async function startWorker(
   opts: { handleSignals?: boolean } = {},
 ): Promise<RunningWorker> {
   if (!runtimeInstalled) {
+    tuneHeap(config);
     Runtime.install({
       shutdownSignals: opts.handleSignals === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'],
       // Workers log warnings and errors; set SALESFLOW_LOG=INFO (or DEBUG) for Temporal's lifecycle messages.
