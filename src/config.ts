@@ -378,7 +378,7 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     cassandraDayBuckets: int(env, 'CASSANDRA_DAY_BUCKETS', 16, 1, 1024),
     windowSeconds: int(env, 'WINDOW_SECONDS', 15, 1, 3600),
-    flushPartRecords: int(env, 'FLUSH_PART_RECORDS', 20_000, 1, 1_000_000),
+    flushPartRecords: int(env, 'FLUSH_PART_RECORDS', 10_000, 1, 1_000_000),
     commitIntervalMs: int(env, 'COMMIT_INTERVAL_MS', 500, 50, 60_000),
     workerHeapGrowingPercent: int(env, 'WORKER_HEAP_GROWING_PERCENT', 50, 0, 300),
     workerLogLevel: str(

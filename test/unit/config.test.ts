@@ -19,6 +19,7 @@ describe('loadConfig', () => {
     expect(c.windowSeconds).toBe(15);
     expect(c.dashboardPort).toBe(3000);
     expect(c.countedRetentionDays).toBe(7);
+    expect(c.flushPartRecords).toBe(10_000);
     expect(c.workerHeapGrowingPercent).toBe(50);
   });
 
