@@ -34,6 +34,11 @@ export interface Config {
   flushPartRecords: number;
   /** How often an open window's arrivals are committed (the running totals' freshness). */
   commitIntervalMs: number;
+  /**
+   * How far V8 lets the worker's heap grow past what the last full GC kept, in percent (0: V8's own factor, up to
+   * 300 %). See workers/worker.ts.
+   */
+  workerHeapGrowingPercent: number;
   /** The worker's log level for Temporal's own messages (SALESFLOW_LOG). */
   workerLogLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Testing aid: a pause between a flush part's Cassandra writes and its commit, for the crash tests. */
@@ -376,8 +381,9 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     cassandraDayBuckets: int(env, 'CASSANDRA_DAY_BUCKETS', 16, 1, 1024),
     windowSeconds: int(env, 'WINDOW_SECONDS', 15, 1, 3600),
-    flushPartRecords: int(env, 'FLUSH_PART_RECORDS', 20_000, 1, 1_000_000),
+    flushPartRecords: int(env, 'FLUSH_PART_RECORDS', 10_000, 1, 1_000_000),
     commitIntervalMs: int(env, 'COMMIT_INTERVAL_MS', 500, 50, 60_000),
+    workerHeapGrowingPercent: int(env, 'WORKER_HEAP_GROWING_PERCENT', 50, 0, 300),
     workerLogLevel: str(
       env,
       'SALESFLOW_LOG',

@@ -8,7 +8,7 @@
  * BENCH_LOOP_FILE naming the orders CSV; it prints `bench-loop <event> <epoch ms>` lines and runs until SIGTERM.
  */
 import { createActivities } from '../../activities';
-import { ServiceClients } from '../../workers/clients';
+import { ServiceClients, tuneHeap } from '../../workers/clients';
 import { nextWindowStart } from '../../workflows/stream';
 import { loadConfig } from '../config';
 import type { FlushWindowResult, StreamStart } from '../contract';
@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const file = process.env.BENCH_LOOP_FILE;
   if (!file) throw new Error('BENCH_LOOP_FILE is not set');
+  // The same heap as the worker's, so the two runs' RSS and CPU compare.
+  tuneHeap(config);
   const deps = new ServiceClients(config);
   const activities = createActivities(deps);
   const streamId = streamWorkflowId(config);

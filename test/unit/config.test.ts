@@ -19,6 +19,8 @@ describe('loadConfig', () => {
     expect(c.windowSeconds).toBe(15);
     expect(c.dashboardPort).toBe(3000);
     expect(c.countedRetentionDays).toBe(7);
+    expect(c.flushPartRecords).toBe(10_000);
+    expect(c.workerHeapGrowingPercent).toBe(50);
   });
 
   it('reads and trims values, derives the DLQ topic and the database from the URL', () => {
@@ -56,6 +58,7 @@ describe('loadConfig', () => {
     ['KAFKA_PARTITIONS', '-1', /an integer/],
     ['CASSANDRA_DAY_BUCKETS', '0', /an integer from 1 to 1024/],
     ['CASSANDRA_DAY_BUCKETS', '2000', /an integer from 1 to 1024/],
+    ['WORKER_HEAP_GROWING_PERCENT', '301', /an integer from 0 to 300/],
     ['TEMPORAL_ADDRESS', 'localhost', /host:port/],
     ['TEMPORAL_ADDRESS', 'localhost:99999', /port 1-65535/],
     ['TEMPORAL_ADDRESS', 'localhost:0', /port 1-65535/],
