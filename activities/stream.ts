@@ -127,7 +127,10 @@ export function streamActivities(deps: ActivityDeps) {
       let partRetries = 0;
       // Records a sink refused, found while isolating them: dead-lettered when their part is planned again.
       const refused = new Map<string, string>();
-      let budget = deps.config.flushPartRecords;
+      // FLUSH_PART_RECORDS is the window's memory budget, shared by its units: a worker running all of them holds
+      // no more records at once than one unit would.
+      const partRecords = Math.max(1, Math.ceil(deps.config.flushPartRecords / units));
+      let budget = partRecords;
       // Until it closes, the window is consumed live: what has arrived is committed every commitIntervalMs.
       const closeAtMs = input.closeAtMs ?? 0;
       // Where this window's time goes, stage by stage (logged with SALESFLOW_PROFILE=1 for the benchmark).
@@ -152,7 +155,7 @@ export function streamActivities(deps: ActivityDeps) {
           // Refused again with that record already dead-lettered: the data is not what fails. Retry, loudly.
           if (refused.has(position)) throw e.cause;
           refused.set(position, e.message);
-          budget = deps.config.flushPartRecords;
+          budget = partRecords;
           continue;
         }
         partRetries = 0;
