@@ -73,6 +73,10 @@ export async function startWorker(
     ...workflowSource(),
     activities: createActivities(deps),
     maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
+    // No eager activities: by default the worker that completes a workflow task keeps up to 3 of the activities
+    // it schedules for itself, so a window's units (scheduled together) piled onto whichever worker ran the
+    // stream's workflow task. Through the task queue they go to whichever worker polls (a millisecond more).
+    maxEagerActivityReservationsPerWorkflowTask: 0,
     // A cancelled backfill learns it with its next heartbeat; the default throttle (80 % of the heartbeat
     // timeout) would leave it running for up to 24 s.
     maxHeartbeatThrottleInterval: '2 seconds',
