@@ -84,6 +84,14 @@ class RecordsRefusedError extends Error {
   }
 }
 
+/**
+ * Flush units running in this process. FLUSH_PART_RECORDS is the process's memory budget, shared by them: one
+ * worker running all four units of a window holds no more records at once than one unit alone would.
+ */
+let unitsRunning = 0;
+const partBudget = (deps: ActivityDeps) =>
+  Math.max(1, Math.ceil(deps.config.flushPartRecords / Math.max(1, unitsRunning)));
+
 export function streamActivities(deps: ActivityDeps) {
   return {
     /** The first window that can hold data for this stream. */
@@ -127,64 +135,67 @@ export function streamActivities(deps: ActivityDeps) {
       let partRetries = 0;
       // Records a sink refused, found while isolating them: dead-lettered when their part is planned again.
       const refused = new Map<string, string>();
-      // FLUSH_PART_RECORDS is the window's memory budget, shared by its units: a worker running all of them holds
-      // no more records at once than one unit would.
-      const partRecords = Math.max(1, Math.ceil(deps.config.flushPartRecords / units));
-      let budget = partRecords;
+      // Set while a refused part is halved down to the record MySQL refuses; otherwise this process's share.
+      let budget: number | null = null;
       // Until it closes, the window is consumed live: what has arrived is committed every commitIntervalMs.
       const closeAtMs = input.closeAtMs ?? 0;
       // Where this window's time goes, stage by stage (logged with SALESFLOW_PROFILE=1 for the benchmark).
       const clock = new StageClock();
-      for (let parts = 1; ; parts++) {
-        let part: Awaited<ReturnType<typeof flushPart>>;
-        try {
-          part = await flushPart(deps, input, closeAtMs, budget, refused, clock);
-        } catch (e) {
-          if (isPartRetry(e) && partRetries++ < 3) continue;
-          if (e instanceof RecordsRefusedError) {
-            for (const [position, error] of e.refused) refused.set(position, error);
+      unitsRunning += 1;
+      try {
+        for (let parts = 1; ; parts++) {
+          let part: Awaited<ReturnType<typeof flushPart>>;
+          try {
+            part = await flushPart(deps, input, closeAtMs, budget ?? partBudget(deps), refused, clock);
+          } catch (e) {
+            if (isPartRetry(e) && partRetries++ < 3) continue;
+            if (e instanceof RecordsRefusedError) {
+              for (const [position, error] of e.refused) refused.set(position, error);
+              continue;
+            }
+            if (!(e instanceof PartRefusedError)) throw e;
+            // MySQL refused the part: halve it (in offset order) until the one record it refuses is alone.
+            if (e.records.length > 1) {
+              budget = Math.ceil(e.records.length / 2);
+              continue;
+            }
+            const position = positionOf(e.records[0]);
+            // Refused again with that record already dead-lettered: the data is not what fails. Retry, loudly.
+            if (refused.has(position)) throw e.cause;
+            refused.set(position, e.message);
+            budget = null;
             continue;
           }
-          if (!(e instanceof PartRefusedError)) throw e;
-          // MySQL refused the part: halve it (in offset order) until the one record it refuses is alone.
-          if (e.records.length > 1) {
-            budget = Math.ceil(e.records.length / 2);
-            continue;
+          partRetries = 0;
+          heartbeat({ parts, complete: part.complete });
+          // One line per commit, so an open window's time is seen before it closes.
+          if (deps.config.profile && (part.records || part.complete))
+            console.log(
+              profileLine({ ...input, records: part.records, complete: part.complete, ms: clock.take() }),
+            );
+          if (part.complete) {
+            const window = (await committedUnit(deps.pool, input.streamId, input.windowStartMs, unit))!;
+            return {
+              ...window,
+              partitions: part.partitions,
+              nextRecordMs: part.nextRecordMs,
+              // Anything appended after the read gets a later broker timestamp (1 s margin for clock skew).
+              emptyUntilMs: part.readAt - 1000,
+              alreadyCommitted: false,
+            };
           }
-          const position = positionOf(e.records[0]);
-          // Refused again with that record already dead-lettered: the data is not what fails. Retry, loudly.
-          if (refused.has(position)) throw e.cause;
-          refused.set(position, e.message);
-          budget = partRecords;
-          continue;
+          // A pause or stop cancels an open window between parts; what was committed stays.
+          if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('window interrupted');
+          // Caught up with an open window: wait for more (or for its close), waking if Temporal cancels us.
+          if (part.caughtUp) {
+            await Context.current().sleep(
+              Math.max(0, Math.min(deps.config.commitIntervalMs, closeAtMs - Date.now())),
+            );
+            clock.mark('wait');
+          }
         }
-        partRetries = 0;
-        heartbeat({ parts, complete: part.complete });
-        // One line per commit, so an open window's time is seen before it closes.
-        if (deps.config.profile && (part.records || part.complete))
-          console.log(
-            profileLine({ ...input, records: part.records, complete: part.complete, ms: clock.take() }),
-          );
-        if (part.complete) {
-          const window = (await committedUnit(deps.pool, input.streamId, input.windowStartMs, unit))!;
-          return {
-            ...window,
-            partitions: part.partitions,
-            nextRecordMs: part.nextRecordMs,
-            // Anything appended after the read gets a later broker timestamp (1 s margin for clock skew).
-            emptyUntilMs: part.readAt - 1000,
-            alreadyCommitted: false,
-          };
-        }
-        // A pause or stop cancels an open window between parts; what was committed stays.
-        if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('window interrupted');
-        // Caught up with an open window: wait for more (or for its close), waking if Temporal cancels us.
-        if (part.caughtUp) {
-          await Context.current().sleep(
-            Math.max(0, Math.min(deps.config.commitIntervalMs, closeAtMs - Date.now())),
-          );
-          clock.mark('wait');
-        }
+      } finally {
+        unitsRunning -= 1;
       }
     },
 
