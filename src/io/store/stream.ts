@@ -200,8 +200,9 @@ const sameOffsets = (a: Offsets, b: Offsets) => {
  * its rows add up part by part, each part guarded by the compare-and-set on its own unit's partitions.
  *
  * Locks, always in this order so units never deadlock: the unit's offset rows (exact rows, READ COMMITTED takes
- * no gap locks), then the (source, state) rows in sorted order, then the window's row, which serializes the units'
- * last steps: whoever commits a unit's last part while holding it sees whether every other unit is complete.
+ * no gap locks) and its own counted orders, the DLQ counters in sorted order, then the window's row, which
+ * serializes the units' shared steps: the (source, state) rows every unit adds to, and the window's completion
+ * (whoever commits a unit's last part while holding it sees whether every other unit is complete).
  */
 export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
   const partitions = Object.keys(w.offsetsAfter).map(Number);
@@ -218,45 +219,6 @@ export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
       const now = new Date();
       const start = new Date(w.windowStartMs);
       const end = new Date(w.windowEndMs);
-      await insertRows(
-        conn,
-        'sales_windows',
-        [
-          'stream_id',
-          'window_start',
-          'window_end',
-          'batch_id',
-          'source',
-          'state',
-          'amount_paid',
-          'orders',
-          'subtotal',
-          'tax',
-          'discount',
-          'quantity',
-          'processed_at',
-        ],
-        groups.map((g) => [
-          w.streamId,
-          start,
-          end,
-          w.batchId,
-          g.source,
-          g.state,
-          g.amount,
-          g.orders,
-          g.subtotal,
-          g.tax,
-          g.discount,
-          g.quantity,
-          now,
-        ]),
-        {
-          add: ['amount_paid', 'orders', 'subtotal', 'tax', 'discount', 'quantity'],
-          replace: ['processed_at'],
-        },
-      );
-      await addToTotalsIn(conn, groups, now);
       await insertRows(
         conn,
         'counted_orders',
@@ -303,6 +265,47 @@ export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
       );
       // Only a reset between the two statements does this: the part is read and planned again.
       if (!windows[0]) throw new Error(`window ${start.toISOString()} of ${w.streamId} vanished (a reset?)`);
+      // The rows every unit adds to, written while the window's row serializes the units (their own rows above
+      // were written in parallel).
+      await insertRows(
+        conn,
+        'sales_windows',
+        [
+          'stream_id',
+          'window_start',
+          'window_end',
+          'batch_id',
+          'source',
+          'state',
+          'amount_paid',
+          'orders',
+          'subtotal',
+          'tax',
+          'discount',
+          'quantity',
+          'processed_at',
+        ],
+        groups.map((g) => [
+          w.streamId,
+          start,
+          end,
+          w.batchId,
+          g.source,
+          g.state,
+          g.amount,
+          g.orders,
+          g.subtotal,
+          g.tax,
+          g.discount,
+          g.quantity,
+          now,
+        ]),
+        {
+          add: ['amount_paid', 'orders', 'subtotal', 'tax', 'discount', 'quantity'],
+          replace: ['processed_at'],
+        },
+      );
+      await addToTotalsIn(conn, groups, now);
       const orders = groups.reduce((n, g) => n + g.orders, 0);
       const amount = groups.reduce((n, g) => n + g.amount, 0);
       const stats = [w.records, orders, w.duplicates, w.invalid, amount];
