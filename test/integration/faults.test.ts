@@ -11,15 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/config';
 import { statusQuery } from '../../src/contract';
 import { streamWorkflowId } from '../../src/ids';
-import { connectCassandra, countOrders } from '../../src/io/cassandra';
 import { createPool } from '../../src/io/mysql';
 import { countedOrderCount } from '../../src/io/store/stream';
-import { loadCustomers, queryTotals } from '../../src/ops/data';
+import { loadCustomers } from '../../src/ops/data';
 import { replayInput, replayProgress, startReplay } from '../../src/ops/replay';
 import { startStream, waitCounted } from '../../src/ops/stream';
 import { connectClient } from '../../src/ops/temporal';
 import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
-import { referenceTotals, relErr } from '../helpers/reference';
+import { expectExactlyOnce } from '../helpers/exactly-once';
 import { kill9, startWorkerProcess } from '../helpers/worker-process';
 
 const ORDERS = 3000;
@@ -59,24 +58,6 @@ function crashRig(prefix: string, env: Record<string, string>) {
     await rig.t?.cleanup();
   });
   return rig;
-}
-
-/** Totals equal the independent reference, and each store holds every order once. */
-async function expectExactlyOnce(t: TestEnv, ordersCsv: string, orders: number) {
-  const expected = referenceTotals(ordersCsv, CUSTOMERS_CSV);
-  const totals = await queryTotals(t.config);
-  expect(totals.reduce((n, r) => n + r.orders, 0)).toBe(orders);
-  for (const row of totals) {
-    const ref = expected.get(`${row.source}|${row.state}`)!;
-    expect(row.orders).toBe(ref.orders);
-    expect(relErr(row.amount, ref.amount)).toBeLessThanOrEqual(1e-9);
-  }
-  const pool = createPool(t.config, { connectionLimit: 1 });
-  expect(await countedOrderCount(pool)).toBe(orders);
-  await pool.end();
-  const cassandra = await connectCassandra(t.config);
-  expect(await countOrders(cassandra, t.config.cassandraKeyspace)).toBe(orders);
-  await cassandra.shutdown();
 }
 
 describe('exactly once through worker crashes', () => {

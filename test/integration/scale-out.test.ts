@@ -14,16 +14,15 @@ import { statusQuery } from '../../src/contract';
 import { DEFAULT_GENERATE_OPTIONS, generateOrders } from '../../src/core/generate';
 import { encodeOrderMessage } from '../../src/core/message';
 import { streamWorkflowId } from '../../src/ids';
-import { connectCassandra, countOrders } from '../../src/io/cassandra';
 import { connectProducer, createKafka, highWatermarks } from '../../src/io/kafka';
 import { createPool } from '../../src/io/mysql';
-import { countedOrderCount, workByWorker } from '../../src/io/store/stream';
-import { loadCustomers, queryTotals } from '../../src/ops/data';
+import { workByWorker } from '../../src/io/store/stream';
+import { loadCustomers } from '../../src/ops/data';
 import { replayInput, startReplay } from '../../src/ops/replay';
 import { startStream, waitCounted } from '../../src/ops/stream';
 import { connectClient } from '../../src/ops/temporal';
 import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
-import { referenceTotals, relErr } from '../helpers/reference';
+import { expectExactlyOnce } from '../helpers/exactly-once';
 import { until } from '../helpers/until';
 import { kill9, startWorkerProcess } from '../helpers/worker-process';
 
@@ -137,16 +136,8 @@ describe('a 4-partition topic on two worker processes', () => {
     await waitCounted(t.config, { timeoutMs: 120_000 });
 
     // Exactly once: totals equal the reference over the whole file, each store holds every order once.
-    const expected = referenceTotals(ordersCsv, customersCsv);
-    const totals = await queryTotals(t.config);
-    expect(totals.reduce((n, r) => n + r.orders, 0)).toBe(ORDERS);
-    for (const row of totals) {
-      const ref = expected.get(`${row.source}|${row.state}`)!;
-      expect(row.orders).toBe(ref.orders);
-      expect(relErr(row.amount, ref.amount)).toBeLessThanOrEqual(1e-9);
-    }
+    await expectExactlyOnce(t, ordersCsv, ORDERS, customersCsv);
     try {
-      expect(await countedOrderCount(pool)).toBe(ORDERS);
       // Both workers committed units' work, and the units' records add up to the topic's (the replay resumed
       // after the kill re-sends some orders: duplicates, read once each and not counted).
       const shares = await share();
@@ -159,15 +150,15 @@ describe('a 4-partition topic on two worker processes', () => {
     } finally {
       await pool.end();
     }
-    const cassandra = await connectCassandra(t.config);
-    expect(await countOrders(cassandra, t.config.cassandraKeyspace)).toBe(ORDERS);
-    await cassandra.shutdown();
     const status = await until(
-      'the stream to see 6 partitions',
+      'the stream to report the new partitions read',
       () => handle.query(statusQuery),
-      (s) => s.partitions === 6,
+      // Its state moves when a window completes: the window that read the late orders may still be open when
+      // MySQL's checkpoint already has them.
+      (s) => Number(s.offsets['4'] ?? 0) > 0 && Number(s.offsets['5'] ?? 0) > 0,
       60_000,
     );
-    expect(Number(status.offsets['4'])).toBeGreaterThan(0);
+    expect(status.partitions).toBe(6);
+    expect(status.units).toBe(6);
   }, 600_000);
 });
