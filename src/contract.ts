@@ -280,4 +280,6 @@ export interface PurgeCountedResult {
   deleted: number;
   /** DELETE statements run (each deletes at most chunkRows rows in a transaction of its own). */
   statements: number;
+  /** Rows of stream_window_units (one per unit of a window) deleted with the ledger's (absent: older workers). */
+  unitRows?: number;
 }

@@ -1,8 +1,8 @@
 /**
  * The ledger's retention on the real stack: `stream start` writes the hourly schedule (and a second start updates
- * it), a triggered run deletes exactly the ledger rows of windows before the horizon, 5,000 per statement,
- * reconcile still counts the orders purged from the ledger, and `reset` and an isolated environment's cleanup
- * delete the schedule.
+ * it), a triggered run deletes exactly the ledger rows (and the unit rows) of windows before the horizon, 5,000 per
+ * statement, reconcile still counts the orders purged from the ledger, and `reset` and an isolated environment's
+ * cleanup delete the schedule.
  */
 import * as path from 'node:path';
 import { type Client, ScheduleNotFoundError } from '@temporalio/client';
@@ -125,6 +125,39 @@ describe('counted_orders retention', () => {
     const justOlder = await insertLedger(90_100_000, 300, now - 7 * DAY_MS - HOUR_MS);
     const justNewer = await insertLedger(90_200_000, 200, now - 7 * DAY_MS + HOUR_MS);
     const recent = await insertLedger(90_300_000, 100, now - DAY_MS);
+    // Unit rows of two windows, one on each side of the horizon.
+    await insertRows(
+      pool,
+      'stream_window_units',
+      [
+        'stream_id',
+        'window_start',
+        'unit',
+        'units',
+        'worker',
+        'records',
+        'orders',
+        'duplicates',
+        'invalid',
+        'amount',
+        'offsets_before',
+        'offsets_after',
+        'lag_records',
+        'flush_ms',
+        'flushed_at',
+        'complete',
+      ],
+      [now - 30 * DAY_MS, now - DAY_MS].map((at) => {
+        const start = new Date(Math.floor(at / 2000) * 2000);
+        return ['retention-test', start, 0, 1, 'test', 1, 1, 0, 0, 1, '{}', '{}', 0, 1, start, 1];
+      }),
+    );
+    const unitRows = async () => {
+      const [rows] = await pool.query<RowDataPacket[]>(
+        "SELECT window_start FROM stream_window_units WHERE stream_id = 'retention-test'",
+      );
+      return rows.map((r) => (r.window_start as Date).getTime());
+    };
     const [[before]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM counted_orders');
 
     const result = await triggerPurge();
@@ -141,6 +174,9 @@ describe('counted_orders retention', () => {
     expect(Number(after.n)).toBe(Number(before.n) - result.deleted);
     expect(Number(after.n)).toBe(ORDERS + justNewer.length + recent.length);
     expect(await purgedBefore(pool)).toBe(result.beforeMs);
+    // The windows' unit rows go with the same horizon.
+    expect(result.unitRows).toBe(1);
+    expect(await unitRows()).toEqual([Math.floor((now - DAY_MS) / 2000) * 2000]);
   });
 
   it('reconcile still counts the orders purged from the ledger', async () => {

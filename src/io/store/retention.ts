@@ -28,6 +28,19 @@ export async function purgedBefore(db: Db): Promise<number | null> {
 }
 
 /**
+ * Deletes at most `limit` rows of `stream_window_units` whose window started before `beforeMs`; returns how many.
+ * A unit's row is what a retried unit returns (minutes after its window) and the work's share per worker; rows as
+ * old as the ledger's horizon serve neither, and there are one per partition per window.
+ */
+export async function deleteUnitRowsBefore(pool: Pool, beforeMs: number, limit: number): Promise<number> {
+  const [r] = await pool.query<ResultSetHeader>(
+    'DELETE FROM stream_window_units WHERE window_start < ? ORDER BY window_start LIMIT ?',
+    [new Date(beforeMs), limit],
+  );
+  return r.affectedRows;
+}
+
+/**
  * Deletes at most `limit` ledger rows whose window started before `beforeMs`, oldest first, in a transaction of
  * its own; returns how many. READ COMMITTED takes no gap locks, and the index range holds only windows long
  * closed, so the row locks it holds for those few milliseconds are on rows no commit of the stream writes.
