@@ -15,6 +15,7 @@ import { connectCassandra } from '../../src/io/cassandra';
 import { createPool, type Pool } from '../../src/io/mysql';
 import { purgedBefore } from '../../src/io/store/retention';
 import { insertRows } from '../../src/io/store/sql';
+import { UNIT_COLUMNS } from '../../src/io/store/stream';
 import { startStream } from '../../src/ops/stream';
 import { salesflow as runSalesflow } from '../helpers/cli';
 import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
@@ -129,24 +130,7 @@ describe('counted_orders retention', () => {
     await insertRows(
       pool,
       'stream_window_units',
-      [
-        'stream_id',
-        'window_start',
-        'unit',
-        'units',
-        'worker',
-        'records',
-        'orders',
-        'duplicates',
-        'invalid',
-        'amount',
-        'offsets_before',
-        'offsets_after',
-        'lag_records',
-        'flush_ms',
-        'flushed_at',
-        'complete',
-      ],
+      UNIT_COLUMNS,
       [now - 30 * DAY_MS, now - DAY_MS].map((at) => {
         const start = new Date(Math.floor(at / 2000) * 2000);
         return ['retention-test', start, 0, 1, 'test', 1, 1, 0, 0, 1, '{}', '{}', 0, 1, start, 1];

@@ -312,24 +312,7 @@ export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
       await insertRows(
         conn,
         'stream_window_units',
-        [
-          'stream_id',
-          'window_start',
-          'unit',
-          'units',
-          'worker',
-          'records',
-          'orders',
-          'duplicates',
-          'invalid',
-          'amount',
-          'offsets_before',
-          'offsets_after',
-          'lag_records',
-          'flush_ms',
-          'flushed_at',
-          'complete',
-        ],
+        UNIT_COLUMNS,
         [
           [
             ...key,
@@ -380,6 +363,26 @@ export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
     'READ COMMITTED',
   );
 }
+
+/** A stream_window_units row's columns, in the order commitWindow writes them. */
+export const UNIT_COLUMNS = [
+  'stream_id',
+  'window_start',
+  'unit',
+  'units',
+  'worker',
+  'records',
+  'orders',
+  'duplicates',
+  'invalid',
+  'amount',
+  'offsets_before',
+  'offsets_after',
+  'lag_records',
+  'flush_ms',
+  'flushed_at',
+  'complete',
+] as const;
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
