@@ -1,6 +1,6 @@
 # salesflow's worker, dashboard and CLI for docker-compose.yml (and any container platform). The services it
 # talks to are configured by the environment (README "Configuration" and "Running on clusters").
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 # npm install, not npm ci, as in .ci/run: the lock file cannot list every platform's optional packages (an arm64

@@ -1,3 +1,30 @@
 #!/usr/bin/env node
 // Entry point for `npx salesflow`: runs the compiled CLI (built by `npm install` via the prepare script).
-require('../dist/src/cli/main.js').main(process.argv.slice(2));
+// salesflow runs on Node 24 LTS, which the project brings as a pinned dev dependency (the `node` package):
+// npm scripts and npx put it first on PATH. Started by an older `node` directly (`node bin/salesflow.js` on a
+// machine whose own Node is 20), it runs itself again under the project's Node, forwarding signals and the exit code.
+const REQUIRED_MAJOR = 24;
+const major = Number(process.versions.node.split('.')[0]);
+if (major >= REQUIRED_MAJOR) {
+  require('../dist/src/cli/main.js').main(process.argv.slice(2));
+} else {
+  const path = require('node:path');
+  const fs = require('node:fs');
+  const projectNode = path.join(__dirname, '..', 'node_modules', 'node', 'bin', 'node');
+  if (!fs.existsSync(projectNode)) {
+    console.error(
+      `salesflow: needs Node ${REQUIRED_MAJOR} or newer (this is ${process.version}); run 'npm install' in ${path.dirname(__dirname)} to bring it`,
+    );
+    process.exit(1);
+  }
+  const { spawn } = require('node:child_process');
+  const child = spawn(projectNode, [__filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
+    else process.exit(code ?? 1);
+  });
+}
