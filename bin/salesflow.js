@@ -6,7 +6,7 @@
 const REQUIRED_MAJOR = 24;
 const major = Number(process.versions.node.split('.')[0]);
 if (major >= REQUIRED_MAJOR) {
-  require('../dist/src/cli/main.js').main(process.argv.slice(2));
+  require('../dist/cli/main.js').main(process.argv.slice(2));
 } else {
   const path = require('node:path');
   const fs = require('node:fs');
@@ -24,7 +24,6 @@ if (major >= REQUIRED_MAJOR) {
     if (signal) {
       process.removeAllListeners(signal);
       process.kill(process.pid, signal);
-    }
-    else process.exit(code ?? 1);
+    } else process.exit(code ?? 1);
   });
 }

@@ -1,11 +1,11 @@
-// Bundles the dashboard page (src/dashboard/web) into dist/web with esbuild: one script, its CSS and HTML,
+// Bundles the dashboard page (app/dashboard/web) into dist/web with esbuild: one script, its CSS and HTML,
 // everything from npm (ECharts, us-atlas shapes) inside, so the page works offline.
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
 
 const root = path.resolve(__dirname, '..');
-const src = path.join(root, 'src', 'dashboard', 'web');
+const src = path.join(root, 'app', 'dashboard', 'web');
 const out = path.join(root, 'dist', 'web');
 
 fs.mkdirSync(out, { recursive: true });

@@ -1,6 +1,6 @@
 /**
  * purgeCounted: the exactly-once ledger's retention, started by the Temporal Schedule
- * `salesflow-retention-<database>` (src/cli/retention.ts). It computes the horizon from the workflow's clock and
+ * `salesflow-retention-<database>` (app/ops/retention.ts). It computes the horizon from the workflow's clock and
  * runs the purge activity, which deletes the older rows in chunks and heartbeats its progress.
  */
 import { proxyActivities, setCurrentDetails, upsertMemo } from '@temporalio/workflow';

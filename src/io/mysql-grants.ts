@@ -4,7 +4,7 @@
  *
  * - the pipeline's account (MYSQL_URL's user) gets SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX on
  *   its database and on the databases named `<database>_…` (the isolated pipelines of tests and the benchmark,
- *   src/ops/isolated.ts, which it creates and drops), nothing global, no GRANT OPTION, and only from 127.0.0.1
+ *   app/ops/isolated.ts, which it creates and drops), nothing global, no GRANT OPTION, and only from 127.0.0.1
  *   and localhost where the stack creates it;
  * - the dashboard's read-only user gets SELECT on the tables the dashboard shows and nothing else (not customers).
  *
@@ -15,12 +15,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as mysql from 'mysql2/promise';
 import type { Config } from '../config';
-import { mysqlTarget } from './mysql';
 
 /** What the pipeline does in its own databases: DML, and the migration's/reset's DDL (TRUNCATE needs DROP). */
 export const PIPELINE_PRIVILEGES = 'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX';
 
-/** The tables the dashboard reads (src/dashboard/queries.ts). */
+/** The tables the dashboard reads (app/dashboard/queries.ts). */
 export const DASHBOARD_TABLES = [
   'sales_totals',
   'sales_windows',
@@ -62,7 +61,7 @@ export async function stackAdminConnection(config: Config): Promise<mysql.Connec
     // No MYSQL_TLS here: a unix socket of the stack's own server never leaves the machine.
     admin = await mysql.createConnection({ socketPath, user: 'root', connectTimeout: 2000 });
     const [rows] = await admin.query<mysql.RowDataPacket[]>('SELECT @@port AS port');
-    const t = mysqlTarget(config);
+    const t = config.mysql;
     const loopback = ['127.0.0.1', 'localhost', '::1'].includes(t.host);
     if (loopback && Number(rows[0].port) === t.port) return admin;
   } catch {
@@ -74,7 +73,7 @@ export async function stackAdminConnection(config: Config): Promise<mysql.Connec
 
 /** The pipeline's account: created or updated with MYSQL_URL's password, its grants set to the minimum. */
 export async function grantPipeline(admin: mysql.Connection, config: Config): Promise<void> {
-  const t = mysqlTarget(config);
+  const t = config.mysql;
   await admin.query('DROP USER IF EXISTS ?@?', [t.user, '%']);
   for (const host of LOCAL_HOSTS) {
     const user = [t.user, host];

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { REPO_ROOT } from '../../src/config';
-import { CHROMIUM_ARGS, ensureChromium } from '../../src/stack/chromium';
+import { CHROMIUM_ARGS, ensureChromium } from '../../tools/stack/chromium';
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: await ensureChromium(), args: CHROMIUM_ARGS, headless: true });

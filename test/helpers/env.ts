@@ -1,9 +1,9 @@
 /**
  * Isolation for integration tests on the one real stack: each test file gets its own topic, MySQL database,
- * Cassandra keyspace, task queue and consumer name (src/ops/isolated.ts), with 2-second windows.
+ * Cassandra keyspace, task queue and consumer name (app/ops/isolated.ts), with 2-second windows.
  */
 import * as fs from 'node:fs';
-import { createIsolatedEnv, type IsolatedEnv } from '../../src/ops/isolated';
+import { createIsolatedEnv, type IsolatedEnv } from '../../app/ops/isolated';
 
 export type TestEnv = IsolatedEnv;
 

@@ -1,9 +1,9 @@
 /** The exactly-once check of the crash and scale-out tests: totals, the ledger and the raw store, each once. */
 import { expect } from 'vitest';
+import { queryTotals } from '../../app/ops/data';
 import { connectCassandra, countOrders } from '../../src/io/cassandra';
 import { createPool } from '../../src/io/mysql';
 import { countedOrderCount } from '../../src/io/store/stream';
-import { queryTotals } from '../../src/ops/data';
 import type { TestEnv } from './env';
 import { CUSTOMERS_CSV } from './pipeline';
 import { referenceTotals, relErr } from './reference';

@@ -6,13 +6,13 @@
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll } from 'vitest';
+import { loadCustomers } from '../../app/ops/data';
+import { replayInput, startReplay } from '../../app/ops/replay';
+import { startStream, waitCounted } from '../../app/ops/stream';
+import { connectClient } from '../../app/ops/temporal';
 import { REPO_ROOT } from '../../src/config';
 import type { PublishOrdersResult } from '../../src/contract';
 import { streamWorkflowId } from '../../src/ids';
-import { loadCustomers } from '../../src/ops/data';
-import { replayInput, startReplay } from '../../src/ops/replay';
-import { startStream, waitCounted } from '../../src/ops/stream';
-import { connectClient } from '../../src/ops/temporal';
 import { type RunningWorker, startWorker } from '../../workers/worker';
 import { createTestEnv, type TestEnv } from './env';
 

@@ -1,6 +1,6 @@
 /**
  * A Temporal test environment for workflow tests with fake activities: no Kafka, MySQL or Cassandra, only
- * Temporal's time-skipping test server (from Maven Central, cached; see src/stack/test-server.ts), gone at
+ * Temporal's time-skipping test server (from Maven Central, cached; see tools/stack/test-server.ts), gone at
  * teardown. Timers take no wall-clock time: `env.sleep('1 minute')` runs a minute of windows at once.
  */
 import * as path from 'node:path';
@@ -9,7 +9,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle
 import { afterAll, beforeAll } from 'vitest';
 import type { Activities } from '../../activities';
 import { loadConfig, REPO_ROOT } from '../../src/config';
-import { ensureTestServer } from '../../src/stack/test-server';
+import { ensureTestServer } from '../../tools/stack/test-server';
 
 let runtime = false;
 

@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryTotals } from '../../app/ops/data';
+import { waitCounted } from '../../app/ops/stream';
 import { formatCsvRow } from '../../src/core/csv';
 import { streamWorkflowId } from '../../src/ids';
 import { connectCassandra, countOrders } from '../../src/io/cassandra';
@@ -21,8 +23,6 @@ import {
   readRange,
 } from '../../src/io/kafka';
 import { createPool, migrateMysql } from '../../src/io/mysql';
-import { queryTotals } from '../../src/ops/data';
-import { waitCounted } from '../../src/ops/stream';
 import { salesflow as runSalesflow } from '../helpers/cli';
 import type { TestEnv } from '../helpers/env';
 import { CUSTOMERS_CSV, ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';

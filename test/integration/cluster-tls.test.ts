@@ -11,8 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIsolatedEnv } from '../../app/ops/isolated';
 import { connectCassandra } from '../../src/io/cassandra';
-import { createIsolatedEnv } from '../../src/ops/isolated';
 import { salesflow } from '../helpers/cli';
 
 const NEVER_POLLED = { TASK_QUEUE: 'cluster-tls-test-never-polled' };

@@ -7,7 +7,7 @@
  */
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Dashboard, startDashboard } from '../../src/dashboard/server';
+import { type Dashboard, startDashboard } from '../../app/dashboard/server';
 import { createPool } from '../../src/io/mysql';
 import { createTestEnv, type TestEnv } from '../helpers/env';
 

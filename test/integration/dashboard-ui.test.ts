@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Dashboard, startDashboard } from '../../app/dashboard/server';
 import { SOURCES } from '../../src/core/types';
-import { type Dashboard, startDashboard } from '../../src/dashboard/server';
 import { createPool } from '../../src/io/mysql';
 import { replaceDailyRows } from '../../src/io/store/daily';
 import { launchBrowser, screenshotPath } from '../helpers/browser';

@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Dashboard, startDashboard } from '../../src/dashboard/server';
+import { type Dashboard, startDashboard } from '../../app/dashboard/server';
 import { createPool } from '../../src/io/mysql';
 import { launchBrowser } from '../helpers/browser';
 import { createTestEnv, type TestEnv } from '../helpers/env';

@@ -5,14 +5,14 @@
 import * as path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
+import { queryTotals } from '../../app/ops/data';
+import { waitCounted } from '../../app/ops/stream';
 import { statusQuery } from '../../src/contract';
 import { streamWorkflowId } from '../../src/ids';
 import { connectCassandra, countOrders } from '../../src/io/cassandra';
 import { connectProducer, createKafka, produceBatch, readRange } from '../../src/io/kafka';
 import { createPool } from '../../src/io/mysql';
 import { dlqCounts } from '../../src/io/store/stream';
-import { queryTotals } from '../../src/ops/data';
-import { waitCounted } from '../../src/ops/stream';
 import { headCsv } from '../helpers/env';
 import { CUSTOMERS_CSV, ORDERS_CSV, usePipeline } from '../helpers/pipeline';
 import { referenceTotals, relErr } from '../helpers/reference';

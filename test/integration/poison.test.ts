@@ -10,10 +10,12 @@ import { parse } from 'csv-parse/sync';
 import type { Producer } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamProbe } from '../../app/dashboard/stream-health';
+import { queryTotals } from '../../app/ops/data';
+import { waitCounted } from '../../app/ops/stream';
 import { statusQuery } from '../../src/contract';
 import { encodeOrderMessage } from '../../src/core/message';
 import type { Order } from '../../src/core/types';
-import { streamProbe } from '../../src/dashboard/stream-health';
 import { streamWorkflowId } from '../../src/ids';
 import { connectCassandra, getOrder } from '../../src/io/cassandra';
 import {
@@ -25,8 +27,6 @@ import {
   readRange,
 } from '../../src/io/kafka';
 import { createPool, type Pool } from '../../src/io/mysql';
-import { queryTotals } from '../../src/ops/data';
-import { waitCounted } from '../../src/ops/stream';
 import { salesflow } from '../helpers/cli';
 import { CUSTOMERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
 import { until } from '../helpers/until';

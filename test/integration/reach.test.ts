@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { withClient } from '../../app/ops/temporal';
 import { loadConfig, REPO_ROOT } from '../../src/config';
 import { reconcileWorkflowId } from '../../src/ids';
-import { withClient } from '../../src/ops/temporal';
 import { salesflow } from '../helpers/cli';
 import { createTestEnv } from '../helpers/env';
 import { until } from '../helpers/until';

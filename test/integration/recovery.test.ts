@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import * as mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/config';
-import { alive, sleep } from '../../src/stack/proc';
+import { alive, sleep } from '../../tools/stack/proc';
 import { salesflow } from '../helpers/cli';
 import { headCsv } from '../helpers/env';
 import { startWorkerProcess } from '../helpers/worker-process';

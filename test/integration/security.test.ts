@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/config';
-import { secureStateDir } from '../../src/stack/manager';
+import { secureStateDir } from '../../tools/stack/manager';
 
 const PORT = 23306;
 const PASSWORD = 'Sec-St4ck-pipeline-pw';
@@ -173,7 +173,7 @@ describe('MySQL accounts on an isolated stack', () => {
   }, 300_000);
 
   it('isolated pipelines work with the narrowed grants', async () => {
-    const { createIsolatedEnv } = await import('../../src/ops/isolated');
+    const { createIsolatedEnv } = await import('../../app/ops/isolated');
     const saved = { ...process.env };
     Object.assign(process.env, env);
     try {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, REPO_ROOT } from '../../src/config';
 import { connectCassandra } from '../../src/io/cassandra';
-import { alive, portOpen } from '../../src/stack/proc';
+import { alive, portOpen } from '../../tools/stack/proc';
 
 interface Status {
   name: string;

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import { replayInput, startReplay } from '../../app/ops/replay';
+import { streamInput } from '../../app/ops/stream';
 import { pauseSignal, resumeSignal, type StreamState, statusQuery, stopSignal } from '../../src/contract';
-import { replayInput, startReplay } from '../../src/ops/replay';
-import { streamInput } from '../../src/ops/stream';
 import { salesStream } from '../../workflows/stream';
 import { sliceCsv } from '../helpers/env';
 import { ORDERS_CSV, usePipeline } from '../helpers/pipeline';

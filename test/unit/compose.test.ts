@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig, REPO_ROOT, splitHostPort } from '../../src/config';
 import { kindAttribute, sourceAttribute } from '../../src/contract';
-import { SEARCH_ATTRIBUTES } from '../../src/stack/temporal';
+import { SEARCH_ATTRIBUTES } from '../../tools/stack/temporal';
 
 interface Service {
   image?: string;

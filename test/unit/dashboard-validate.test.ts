@@ -7,7 +7,7 @@ import {
   parseGranularity,
   parseLimit,
   parseSource,
-} from '../../src/dashboard/validate';
+} from '../../app/dashboard/validate';
 
 const bad = (fn: () => unknown, message: RegExp) => {
   expect(fn).toThrow(BadRequest);

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runGenerate, writeDataSet } from '../../src/cli/generate';
+import { writeDataSet } from '../../app/ops/generate';
+import { runGenerate } from '../../cli/generate';
 import { readCustomersCsv, readOrdersCsv, readProductsCsv } from '../../src/core/csv';
 import {
   checkGenerateOptions,

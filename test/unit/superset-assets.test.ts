@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { bundle, CANONICAL_URI, normaliseExport, unfold } from '../../src/superset/assets';
-import { ASSETS_DIR } from '../../src/superset/install';
-import { readZip, writeZip } from '../../src/superset/zip';
+import { bundle, CANONICAL_URI, normaliseExport, unfold } from '../../tools/superset/assets';
+import { ASSETS_DIR } from '../../tools/superset/install';
+import { readZip, writeZip } from '../../tools/superset/zip';
 
 describe('superset assets', () => {
   it('round-trips a ZIP (deflated, UTF-8 names)', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { retentionSchedule } from '../../app/ops/retention';
 import { loadConfig } from '../../src/config';
 import { PURGE_CHUNK_ROWS, type PurgeCountedOrdersInput, type PurgeCountedResult } from '../../src/contract';
 import { retentionHorizonMs } from '../../src/core/retention';
-import { retentionSchedule } from '../../src/ops/retention';
 import { purgeCounted } from '../../workflows/retention';
 import { useFakeWorker } from '../helpers/workflow-env';
 
