@@ -35,7 +35,7 @@ function sources(dir: string): string[] {
 }
 
 /** Relative imports of a file (static, dynamic and type-only), resolved to repository paths. */
-export function importsOf(file: string, text: string): string[] {
+function importsOf(file: string, text: string): string[] {
   const found: string[] = [];
   for (const m of text.matchAll(/(?:from|import\(|require\()\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
     const base = path.normalize(path.join(path.dirname(file), m[1]));
