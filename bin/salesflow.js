@@ -6,6 +6,8 @@
 const REQUIRED_MAJOR = 24;
 const major = Number(process.versions.node.split('.')[0]);
 if (major >= REQUIRED_MAJOR) {
+  // kafkajs's timer warning on Node 24 (src/node-warnings.ts) would break the one-line errors on stderr.
+  require('../dist/src/node-warnings.js').quietKafkajsTimeoutWarning();
   require('../dist/cli/main.js').main(process.argv.slice(2));
 } else {
   const path = require('node:path');
