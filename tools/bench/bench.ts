@@ -25,7 +25,7 @@ import { loadCustomers } from '../../app/ops/data';
 import { writeDataSet } from '../../app/ops/generate';
 import { createIsolatedEnv, type IsolatedEnv } from '../../app/ops/isolated';
 import { replayInput, startReplay } from '../../app/ops/replay';
-import { startStream, waitCounted } from '../../app/ops/stream';
+import { startStreamWorkflow, waitCounted } from '../../app/ops/stream';
 import { withClient } from '../../app/ops/temporal';
 import { numberFlag, parse } from '../../src/args';
 import { type Config, loadConfig, REPO_ROOT } from '../../src/config';
@@ -385,7 +385,7 @@ async function measureTemporal(ctx: RunContext, ordersCsv: string, customersCsv:
     const serviceCpu = serviceCpuMeter(config);
     const started = Date.now();
     const published = await withClient(config, async (client) => {
-      await startStream(client, config);
+      await startStreamWorkflow(client, config);
       const input = await replayInput(config, { file: ordersCsv, max: true });
       const { handle } = await startReplay(client, config, input);
       await handle.result();
@@ -468,7 +468,7 @@ async function measureFreshness(
     await worker.waitForLine((l) => l.startsWith('worker: polling'));
     await ensureTopics(kafka, config);
     await loadCustomers(config, customersCsv);
-    await withClient(config, (client) => startStream(client, config));
+    await withClient(config, (client) => startStreamWorkflow(client, config));
     console.error(`bench ${ctx.name}: ${rate} orders/s for ${seconds} s through Temporal`);
     const loadStart = load1();
     const serviceCpu = serviceCpuMeter(config);
@@ -588,7 +588,7 @@ async function measureWorkers(
     await Promise.all(consumers.map((c) => c.waitForLine((l) => l.startsWith('worker: polling'))));
     await ensureTopics(kafka, config);
     await loadCustomers(config, customersCsv);
-    await withClient(config, (client) => startStream(client, config));
+    await withClient(config, (client) => startStreamWorkflow(client, config));
     console.error(`bench ${ctx.name}: ${ctx.orders} orders at max rate, ${partitions} partitions`);
     const loadStart = load1();
     const serviceCpu = serviceCpuMeter(config);
