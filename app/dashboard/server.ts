@@ -31,7 +31,6 @@ import { serveStatic } from './static';
 import { type StreamProbe, streamProbe } from './stream-health';
 import { BadRequest } from './validate';
 
-export { WEB_ROOT } from './static';
 export type { StreamHealth } from './stream-health';
 
 export interface Dashboard {

@@ -28,9 +28,6 @@ import type { BenchRun } from './results';
 import { measurePlain, measureTemporal } from './throughput';
 import { measureWorkers } from './workers';
 
-export { BENCH_HELP } from './options';
-export type { BenchRun, Freshness, WorkerShare } from './results';
-
 export async function runBench(args: string[]): Promise<number> {
   if (args.includes('--cassandra'))
     return (await import('./cassandra-writes')).runCassandraBench(args.filter((a) => a !== '--cassandra'));
