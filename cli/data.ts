@@ -1,7 +1,7 @@
 /** `salesflow totals`, `salesflow customers load`, `salesflow reset`: the data commands. */
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
-import { loadCustomers, queryTotals, resetAll } from '../app/ops/data';
+import { loadCustomers, readRunningTotals, resetAll } from '../app/ops/data';
 import { asksHelp, parse } from '../src/args';
 import { loadConfig } from '../src/config';
 import type { SalesRow } from '../src/core/aggregate';
@@ -28,7 +28,7 @@ export async function runTotals(args: string[]): Promise<number> {
     );
     return EXIT.ok;
   }
-  const rows = await queryTotals(loadConfig());
+  const rows = await readRunningTotals(loadConfig());
   if (p.values.json) console.log(JSON.stringify(rows));
   else printTotals(rows);
   return EXIT.ok;

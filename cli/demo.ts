@@ -4,9 +4,9 @@
  * running until Ctrl-C (or exits at once with --exit).
  */
 import * as path from 'node:path';
-import { loadCustomers, queryTotals } from '../app/ops/data';
+import { loadCustomers, readRunningTotals } from '../app/ops/data';
 import { replayInput, startReplay } from '../app/ops/replay';
-import { startStream, waitCounted } from '../app/ops/stream';
+import { startStreamWorkflow, waitCounted } from '../app/ops/stream';
 import { withClient } from '../app/ops/temporal';
 import { parse } from '../src/args';
 import { loadConfig, REPO_ROOT } from '../src/config';
@@ -61,7 +61,7 @@ export async function runDemo(args: string[]): Promise<number> {
 
   await withClient(config, async (client) => {
     step('stream start');
-    const stream = await startStream(client, config);
+    const stream = await startStreamWorkflow(client, config);
     console.error(`stream ${stream.started ? 'started' : 'already running'}: ${stream.handle.workflowId}`);
 
     step('replay --max');
@@ -82,7 +82,7 @@ export async function runDemo(args: string[]): Promise<number> {
   progress.done(`stream: caught up ${seconds.toFixed(1)} s after the replay finished`);
 
   step('totals per (source, state)');
-  printTotals(await queryTotals(config));
+  printTotals(await readRunningTotals(config));
 
   console.error(`
 Where to look next:

@@ -1,6 +1,6 @@
 /** `salesflow worker`, `salesflow stream start|stop|pause|resume|status`. */
 
-import { startStream, streamStatus } from '../app/ops/stream';
+import { startStreamWorkflow, streamStatus } from '../app/ops/stream';
 import { existingHandle, isRunning, withClient } from '../app/ops/temporal';
 import { asksHelp, parse } from '../src/args';
 import { loadConfig } from '../src/config';
@@ -57,7 +57,7 @@ export async function runStream(args: string[]): Promise<number> {
   return withClient(config, async (client) => {
     switch (sub) {
       case 'start': {
-        const { handle, started } = await startStream(client, config);
+        const { handle, started } = await startStreamWorkflow(client, config);
         const info = { workflowId: handle.workflowId, started, taskQueue: config.taskQueue };
         if (p.values.json) console.log(JSON.stringify(info));
         if (!started) throw alreadyRunning(`stream already running: workflow ${handle.workflowId}`);

@@ -13,7 +13,8 @@ import { readTotals } from '../../src/io/store/totals';
 import { deleteRetentionSchedule } from './retention';
 import { terminateIfRunning, withClient } from './temporal';
 
-export async function queryTotals(config: Config): Promise<SalesRow[]> {
+/** The running totals per (source, state), read from MySQL (not a Temporal query: no worker needed). */
+export async function readRunningTotals(config: Config): Promise<SalesRow[]> {
   const pool = createPool(config, { connectionLimit: 1 });
   try {
     return await readTotals(pool);

@@ -26,9 +26,10 @@ export function streamInput(config: Config): SalesStreamInput {
 
 /**
  * Starts the stream workflow, or finds the running one. Either way it also writes the ledger's retention schedule
- * (created or updated), so running `stream start` again applies a changed COUNTED_RETENTION_DAYS.
+ * (created or updated), so running `stream start` again applies a changed COUNTED_RETENTION_DAYS. (The stream
+ * activity `startStream` is another thing: the workflow's first step, reading where the stream starts.)
  */
-export async function startStream(client: Client, config: Config) {
+export async function startStreamWorkflow(client: Client, config: Config) {
   const input = streamInput(config);
   await ensureRetentionSchedule(client, config);
   return startOrAttach(client, salesStream, {

@@ -1,6 +1,6 @@
 /** The exactly-once check of the crash and scale-out tests: totals, the ledger and the raw store, each once. */
 import { expect } from 'vitest';
-import { queryTotals } from '../../app/ops/data';
+import { readRunningTotals } from '../../app/ops/data';
 import { connectCassandra, countOrders } from '../../src/io/cassandra';
 import { createPool } from '../../src/io/mysql';
 import { countedOrderCount } from '../../src/io/store/stream';
@@ -16,7 +16,7 @@ export async function expectExactlyOnce(
   customersCsv = CUSTOMERS_CSV,
 ) {
   const expected = referenceTotals(ordersCsv, customersCsv);
-  const totals = await queryTotals(t.config);
+  const totals = await readRunningTotals(t.config);
   expect(totals.reduce((n, r) => n + r.orders, 0)).toBe(orders);
   for (const row of totals) {
     const ref = expected.get(`${row.source}|${row.state}`)!;

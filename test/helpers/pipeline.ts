@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll } from 'vitest';
 import { loadCustomers } from '../../app/ops/data';
 import { replayInput, startReplay } from '../../app/ops/replay';
-import { startStream, waitCounted } from '../../app/ops/stream';
+import { startStreamWorkflow, waitCounted } from '../../app/ops/stream';
 import { connectClient } from '../../app/ops/temporal';
 import { REPO_ROOT } from '../../src/config';
 import type { PublishOrdersResult } from '../../src/contract';
@@ -37,7 +37,7 @@ export async function startPipeline(
   const { client, close: closeClient } = await connectClient(t.config);
   const loaded = await loadCustomers(t.config, opts.customers ?? CUSTOMERS_CSV);
   if (loaded.bad.length) throw new Error(`bad customer rows: ${loaded.bad.join('; ')}`);
-  if (opts.stream !== false) await startStream(client, t.config);
+  if (opts.stream !== false) await startStreamWorkflow(client, t.config);
   return {
     t,
     worker,

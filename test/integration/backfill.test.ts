@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCustomers, queryTotals } from '../../app/ops/data';
+import { loadCustomers, readRunningTotals } from '../../app/ops/data';
 import type { DailySalesRow } from '../../src/core/aggregate';
 import { backfillWorkflowId } from '../../src/ids';
 import { connectCassandra, deleteRawOrders, type RawOrderRow, upsertRawOrders } from '../../src/io/cassandra';
@@ -198,7 +198,7 @@ describe('backfill and reconcile', () => {
     await cassandra.shutdown();
 
     const pool = createPool(t.config, { connectionLimit: 1 });
-    const [victim] = (await queryTotals(t.config)).sort((a, b) => b.amount - a.amount);
+    const [victim] = (await readRunningTotals(t.config)).sort((a, b) => b.amount - a.amount);
     await pool.query(
       'UPDATE sales_totals SET orders = orders + 5, amount = amount + 99.5 WHERE source = ? AND state = ?',
       [victim.source, victim.state],
@@ -224,7 +224,7 @@ describe('backfill and reconcile', () => {
     expect(applied.code, applied.stderr).toBe(0);
     expect(JSON.parse(applied.stdout).applied).toBe(true);
     const expected = referenceTotals(ordersCsv, customersCsv);
-    for (const row of await queryTotals(t.config)) {
+    for (const row of await readRunningTotals(t.config)) {
       const ref = expected.get(`${row.source}|${row.state}`)!;
       expect(row.orders).toBe(ref.orders);
       expect(relErr(row.amount, ref.amount)).toBeLessThanOrEqual(1e-9);

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryTotals } from '../../app/ops/data';
+import { readRunningTotals } from '../../app/ops/data';
 import { waitCounted } from '../../app/ops/stream';
 import { formatCsvRow } from '../../src/core/csv';
 import { streamWorkflowId } from '../../src/ids';
@@ -94,7 +94,7 @@ describe('bad input files', () => {
 
     await waitCounted(t.config, { timeoutMs: 120_000 });
     const expected = referenceTotals(clean, CUSTOMERS_CSV);
-    const totals = await queryTotals(t.config);
+    const totals = await readRunningTotals(t.config);
     expect(totals.length).toBe(expected.size);
     for (const total of totals) {
       const ref = expected.get(`${total.source}|${total.state}`);
@@ -173,7 +173,7 @@ describe('bad input files', () => {
     }
     // None of this changed what was counted: the good rows were all counted before.
     await waitCounted(t.config, { timeoutMs: 120_000 });
-    const orders = (await queryTotals(t.config)).reduce((n, x) => n + x.orders, 0);
+    const orders = (await readRunningTotals(t.config)).reduce((n, x) => n + x.orders, 0);
     expect(orders).toBe(ORDERS - 1);
   });
 
@@ -298,7 +298,7 @@ describe('bad input files', () => {
         const cassandra = await connectCassandra(t.config);
         try {
           return {
-            totals: await queryTotals(t.config),
+            totals: await readRunningTotals(t.config),
             raw: await countOrders(cassandra, t.config.cassandraKeyspace),
             topic: Object.fromEntries(await highWatermarks(kafka, t.config.ordersTopic)),
             earliest: Object.fromEntries(await earliestOffsets(kafka, t.config.ordersTopic)),

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../app/dashboard/server';
-import { startStream } from '../../app/ops/stream';
+import { startStreamWorkflow } from '../../app/ops/stream';
 import { connectClient } from '../../app/ops/temporal';
 import { REPO_ROOT } from '../../src/config';
 import type { Offsets } from '../../src/contract';
@@ -249,7 +249,7 @@ describe('dashboard API', () => {
   it('tells a stream no worker answers from an unreachable Temporal', async () => {
     const { client, close } = await connectClient(t.config);
     try {
-      const { handle } = await startStream(client, t.config); // no worker polls this env's task queue
+      const { handle } = await startStreamWorkflow(client, t.config); // no worker polls this env's task queue
       try {
         const { body } = await api('/api/health');
         expect(body.stream).toMatchObject({ status: 'no worker', lagRecords: null });

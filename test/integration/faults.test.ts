@@ -10,7 +10,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCustomers } from '../../app/ops/data';
 import { replayInput, replayProgress, startReplay } from '../../app/ops/replay';
-import { startStream, waitCounted } from '../../app/ops/stream';
+import { startStreamWorkflow, waitCounted } from '../../app/ops/stream';
 import { connectClient } from '../../app/ops/temporal';
 import { REPO_ROOT } from '../../src/config';
 import { statusQuery } from '../../src/contract';
@@ -75,7 +75,7 @@ describe('exactly once through worker crashes', () => {
     // Worker A pauses between its Cassandra writes and the MySQL commit: kill it right there.
     const a = startWorkerProcess({ ...t.env, SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS: '5000' });
     workers.push(a.child);
-    await startStream(client, t.config);
+    await startStreamWorkflow(client, t.config);
     const input = await replayInput(t.config, { file: ordersCsv, rate: 300 });
     const replay = await startReplay(client, t.config, input);
     await until('a flush to reach its commit point', () =>
@@ -140,7 +140,7 @@ describe('continuous commits in an open window', () => {
       // Worker A counts live, then pauses inside a commit (raw orders written, MySQL not yet): kill it there.
       const a = startWorkerProcess({ ...t.env, SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS: '1500' });
       workers.push(a.child);
-      await startStream(client, t.config);
+      await startStreamWorkflow(client, t.config);
       const replay = await startReplay(
         client,
         t.config,

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { queryTotals } from '../../app/ops/data';
+import { readRunningTotals } from '../../app/ops/data';
 import { waitCounted } from '../../app/ops/stream';
 import { statusQuery } from '../../src/contract';
 import { streamWorkflowId } from '../../src/ids';
@@ -49,7 +49,7 @@ describe('pipeline on the real stack', () => {
     expect(result.published).toBe(ORDERS);
 
     const expected = referenceTotals(ordersCsv, CUSTOMERS_CSV);
-    const totals = await queryTotals(p.t.config);
+    const totals = await readRunningTotals(p.t.config);
     expect(totals.length).toBe(expected.size);
     for (const row of totals) {
       const ref = expected.get(`${row.source}|${row.state}`)!;
@@ -89,9 +89,9 @@ describe('pipeline on the real stack', () => {
   });
 
   it('replaying the same file again changes nothing', async () => {
-    const before = await queryTotals(p.t.config);
+    const before = await readRunningTotals(p.t.config);
     await replayAndWait(ordersCsv);
-    expect(await queryTotals(p.t.config)).toEqual(before.map((r) => ({ ...r })));
+    expect(await readRunningTotals(p.t.config)).toEqual(before.map((r) => ({ ...r })));
     // The workflow adds a window's stats when the window closes (MySQL has them live, as parts commit).
     const handle = p.client.workflow.getHandle(streamWorkflowId(p.t.config));
     const status = await until(
@@ -118,7 +118,7 @@ describe('pipeline on the real stack', () => {
       '{"ID": 900006, "Created At": "2019-02-11T21:40:27.892+05:30", "Discount": NaN, "Product ID": 14, "Quantity": 2, "Subtotal": 37.448145389078345, "Tax": 2.07, "Total": 39.718145389078346, "User ID": 1}';
     const nonFinite =
       '{"ID": 900007, "Created At": "2019-02-11T21:40:27.892+05:30", "Discount": NaN, "Product ID": 14, "Quantity": 2, "Subtotal": 37.4, "Tax": 2.07, "Total": Infinity, "User ID": 1}';
-    const before = await queryTotals(p.t.config);
+    const before = await readRunningTotals(p.t.config);
     await produceBatch(producer, p.t.config.ordersTopic, [
       ...Object.entries(bad).map(([k, v]) => ({ key: k, value: v })),
       { key: '900006', value: seed },
@@ -145,7 +145,7 @@ describe('pipeline on the real stack', () => {
     for (const [reason, bytes] of Object.entries(bad)) expect(dead).toContainEqual({ reason, bytes });
     expect(dead).toContainEqual({ reason: 'invalid_amount', bytes: nonFinite });
 
-    const after = await queryTotals(p.t.config);
+    const after = await readRunningTotals(p.t.config);
     const orders = (rows: typeof after) => rows.reduce((n, r) => n + r.orders, 0);
     expect(orders(after)).toBe(orders(before) + 1);
   });

@@ -11,7 +11,7 @@ import type { Producer } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamProbe } from '../../app/dashboard/stream-health';
-import { queryTotals } from '../../app/ops/data';
+import { readRunningTotals } from '../../app/ops/data';
 import { waitCounted } from '../../app/ops/stream';
 import { statusQuery } from '../../src/contract';
 import { encodeOrderMessage } from '../../src/core/message';
@@ -86,7 +86,7 @@ describe('poison pills never stop or shrink the stream', () => {
   }
 
   async function expectTotalsExact() {
-    const rows = await queryTotals(pipeline.t.config);
+    const rows = await readRunningTotals(pipeline.t.config);
     const got = new Map(rows.filter((r) => r.orders > 0).map((r) => [`${r.source}|${r.state}`, r]));
     expect(new Set(got.keys())).toEqual(new Set(expected.keys()));
     for (const [k, e] of expected) {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { type Client, ScheduleNotFoundError } from '@temporalio/client';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStream } from '../../app/ops/stream';
+import { startStreamWorkflow } from '../../app/ops/stream';
 import type { Config } from '../../src/config';
 import { PURGE_CHUNK_ROWS, type PurgeCountedResult } from '../../src/contract';
 import { retentionScheduleId, streamWorkflowId } from '../../src/ids';
@@ -112,10 +112,10 @@ describe('counted_orders retention', () => {
     expect(d.policies.overlap).toBe('SKIP');
 
     // The stream is running: the start reports it, and still writes the schedule with the new retention.
-    const again = await startStream(client, { ...t.config, countedRetentionDays: 30 });
+    const again = await startStreamWorkflow(client, { ...t.config, countedRetentionDays: 30 });
     expect(again.started).toBe(false);
     expect((await schedule().describe()).action.args).toEqual([{ retentionDays: 30, windowSeconds: 2 }]);
-    await startStream(client, t.config);
+    await startStreamWorkflow(client, t.config);
     expect((await schedule().describe()).action.args).toEqual([{ retentionDays: 7, windowSeconds: 2 }]);
   });
 
@@ -218,7 +218,7 @@ describe('counted_orders retention', () => {
     const other = await createTestEnv('retgone');
     let cleaned = false;
     try {
-      await startStream(client, other.config);
+      await startStreamWorkflow(client, other.config);
       await client.workflow.getHandle(streamWorkflowId(other.config)).terminate('no worker in this test');
       expect((await scheduleOf(other.config).describe()).action.args).toEqual([
         { retentionDays: 7, windowSeconds: 2 },

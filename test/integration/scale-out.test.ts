@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCustomers } from '../../app/ops/data';
 import { writeDataSet } from '../../app/ops/generate';
 import { replayInput, startReplay } from '../../app/ops/replay';
-import { startStream, waitCounted } from '../../app/ops/stream';
+import { startStreamWorkflow, waitCounted } from '../../app/ops/stream';
 import { connectClient } from '../../app/ops/temporal';
 import { statusQuery } from '../../src/contract';
 import { DEFAULT_GENERATE_OPTIONS, generateOrders } from '../../src/core/generate';
@@ -71,7 +71,7 @@ describe('a 4-partition topic on two worker processes', () => {
     const a = startWorkerProcess(t.env);
     const b = startWorkerProcess(t.env);
     workers.push(a, b);
-    const handle = await startStream(client, t.config).then(() =>
+    const handle = await startStreamWorkflow(client, t.config).then(() =>
       client.workflow.getHandle(streamWorkflowId(t.config)),
     );
     const head = headCsv(ordersCsv, path.join(t.tmpDir, 'head.csv'), ORDERS - LATE_ORDERS);
