@@ -22,6 +22,7 @@ import { DEFAULT_GENERATE_OPTIONS } from '../../src/core/generate';
 import { EXIT } from '../../src/errors';
 import { messagesOf, withDataSet } from './data';
 import { measureFreshness } from './freshness';
+import { cleanUpOnSignals } from './interrupt';
 import { BENCH_FLAGS, BENCH_HELP, type BenchOptions, benchOptions } from './options';
 import { printReport } from './report';
 import type { BenchRun } from './results';
@@ -38,12 +39,18 @@ export async function runBench(args: string[]): Promise<number> {
   }
   const config = loadConfig();
   const options = benchOptions(p.values, config.windowSeconds);
-  const runs = [
-    ...(await latencyRuns(options)),
-    ...(await throughputRuns(config, options)),
-    ...(await freshnessRuns(config, options)),
-    ...(await workersRuns(config, options)),
-  ];
+  const uninstall = cleanUpOnSignals();
+  let runs: BenchRun[];
+  try {
+    runs = [
+      ...(await latencyRuns(options)),
+      ...(await throughputRuns(config, options)),
+      ...(await freshnessRuns(config, options)),
+      ...(await workersRuns(config, options)),
+    ];
+  } finally {
+    uninstall();
+  }
   if (options.json) console.log(JSON.stringify(runs, null, 2));
   else printReport(runs);
   return EXIT.ok;

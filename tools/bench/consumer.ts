@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { REPO_ROOT } from '../../src/config';
 import { addStageMs, emptyStageMs, parseProfileLine } from '../../src/core/profile';
+import { onInterrupt } from './interrupt';
 import { processCpuSeconds, processPeakRssMb } from './meter';
 
 export class ConsumerProcess {
@@ -24,6 +25,9 @@ export class ConsumerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.exited = new Promise((r) => this.child.once('exit', r));
+    // A bench stopped mid-run stops its consumers first (interrupt.ts); once exited, there is nothing to undo.
+    const withdraw = onInterrupt(`consumer process ${this.child.pid}`, () => this.stop());
+    void this.exited.then(withdraw);
     readline.createInterface({ input: this.child.stdout! }).on('line', (line) => this.onLine(line));
     readline.createInterface({ input: this.child.stderr! }).on('line', (line) => {
       this.onLine(line);

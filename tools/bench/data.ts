@@ -6,6 +6,7 @@ import { writeDataSet } from '../../app/ops/generate';
 import type { Config } from '../../src/config';
 import { DEFAULT_GENERATE_OPTIONS } from '../../src/core/generate';
 import { encodeOrderMessage } from '../../src/core/message';
+import { onInterrupt } from './interrupt';
 
 export type Message = { key: string; value: string };
 
@@ -17,12 +18,15 @@ export async function withDataSet<T>(
   fn: (ordersCsv: string, customersCsv: string) => Promise<T>,
 ): Promise<T> {
   const dir = fs.mkdtempSync(path.join(config.stateDir, 'bench-'));
+  const remove = () => fs.rmSync(dir, { recursive: true, force: true });
+  const withdraw = onInterrupt(`data set ${dir}`, async () => remove());
   try {
     console.error(`bench: generating ${orders} orders`);
     await writeDataSet({ ...DEFAULT_GENERATE_OPTIONS, orders, seed }, dir);
     return await fn(path.join(dir, 'orders.csv'), path.join(dir, 'customers.csv'));
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    withdraw();
+    remove();
   }
 }
 

@@ -25,6 +25,7 @@ import { createPool } from '../../src/io/mysql';
 import { readCheckpoint } from '../../src/io/store/stream';
 import { spawnWorker } from './consumer';
 import { type Message, messagesOf } from './data';
+import { starts } from './interrupt';
 import {
   type BenchRun,
   commitLatency,
@@ -58,7 +59,7 @@ export async function measureFreshness(
     await worker.polling();
     await ensureTopics(kafka, config);
     await loadCustomers(config, customersCsv);
-    await withClient(config, (client) => startStreamWorkflow(client, config));
+    await withClient(config, (client) => starts(() => startStreamWorkflow(client, config)));
     console.error(`bench ${ctx.name}: ${rate} orders/s for ${seconds} s through Temporal`);
     const start = startMeasuring(config);
     const streamId = streamWorkflowId(config);

@@ -8,8 +8,9 @@ import { createIsolatedEnv, type IsolatedEnv } from '../../app/ops/isolated';
 import { withClient } from '../../app/ops/temporal';
 import type { Config } from '../../src/config';
 import { addStageMs, emptyStageMs } from '../../src/core/profile';
-import { streamWorkflowId } from '../../src/ids';
+import { replayWorkflowId, streamWorkflowId } from '../../src/ids';
 import type { ConsumerProcess } from './consumer';
+import { onInterrupt } from './interrupt';
 import { load1, type ServiceCpuSeconds, serviceCpuMeter } from './meter';
 import { type BenchRun, endToEnd, type RunContext, type RunTimes, type SinkCounts } from './results';
 import { sinkCounts } from './sinks';
@@ -20,9 +21,34 @@ export interface RunStart {
   serviceCpu: () => ServiceCpuSeconds;
 }
 
-/** A throw-away pipeline for one run (own topic, database, keyspace, task queue), with the run's window. */
-export function benchPipeline(ctx: RunContext, env: Record<string, string> = {}): Promise<IsolatedEnv> {
-  return createIsolatedEnv('bench', { WINDOW_SECONDS: String(ctx.windowSeconds), ...env });
+/**
+ * A throw-away pipeline for one run (own topic, database, keyspace, task queue), with the run's window. Until
+ * the run's own `cleanup`, a signal to the bench ends its workflows and drops it (interrupt.ts).
+ */
+export async function benchPipeline(ctx: RunContext, env: Record<string, string> = {}): Promise<IsolatedEnv> {
+  const iso = await createIsolatedEnv('bench', { WINDOW_SECONDS: String(ctx.windowSeconds), ...env });
+  const withdraw = onInterrupt(`pipeline ${iso.config.consumerName}`, async () => {
+    await endWorkflows(iso.config);
+    await iso.cleanup();
+  });
+  return {
+    ...iso,
+    cleanup: async () => {
+      withdraw();
+      await iso.cleanup();
+    },
+  };
+}
+
+/** Terminates the pipeline's stream and replay workflows, if they run (a stopped bench leaves no workflow). */
+async function endWorkflows(config: Config): Promise<void> {
+  await withClient(config, async (client) => {
+    for (const id of [streamWorkflowId(config), replayWorkflowId(config)])
+      await client.workflow
+        .getHandle(id)
+        .terminate('bench stopped')
+        .catch(() => undefined); // not started, or already over
+  });
 }
 
 export function startMeasuring(config: Config): RunStart {

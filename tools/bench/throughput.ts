@@ -8,6 +8,7 @@ import { replayInput, startReplay } from '../../app/ops/replay';
 import { startStreamWorkflow, waitCounted } from '../../app/ops/stream';
 import { withClient } from '../../app/ops/temporal';
 import { spawnPlainLoop, spawnWorker } from './consumer';
+import { starts } from './interrupt';
 import type { BenchRun, RunContext } from './results';
 import { benchPipeline, finishRun, startMeasuring, terminateStream } from './run';
 
@@ -27,9 +28,9 @@ export async function measureTemporal(
     const start = startMeasuring(config);
     const started = Date.now();
     const published = await withClient(config, async (client) => {
-      await startStreamWorkflow(client, config);
+      await starts(() => startStreamWorkflow(client, config));
       const input = await replayInput(config, { file: ordersCsv, max: true });
-      const { handle } = await startReplay(client, config, input);
+      const { handle } = await starts(() => startReplay(client, config, input));
       await handle.result();
       return Date.now();
     });

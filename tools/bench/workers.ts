@@ -14,6 +14,7 @@ import { createPool } from '../../src/io/mysql';
 import { workByWorker } from '../../src/io/store/stream';
 import { type ConsumerProcess, spawnWorker } from './consumer';
 import type { Message } from './data';
+import { starts } from './interrupt';
 import { type BenchRun, type RunContext, type WorkerShare, workerShares } from './results';
 import { benchPipeline, finishRun, startMeasuring, terminateStream } from './run';
 
@@ -33,7 +34,7 @@ export async function measureWorkers(
     await Promise.all(consumers.map((c) => c.polling()));
     await ensureTopics(kafka, config);
     await loadCustomers(config, customersCsv);
-    await withClient(config, (client) => startStreamWorkflow(client, config));
+    await withClient(config, (client) => starts(() => startStreamWorkflow(client, config)));
     console.error(`bench ${ctx.name}: ${ctx.orders} orders at max rate, ${partitions} partitions`);
     const start = startMeasuring(config);
     const started = Date.now();
