@@ -24,7 +24,7 @@ function usageMessage(f: () => unknown): string {
 describe('bench --runs', () => {
   it('is every run by default, in the order they run', () => {
     expect([...parseRuns(undefined)]).toEqual([...RUN_KINDS]);
-    expect([...parseRuns('')]).toEqual(['latency', 'throughput', 'plain', 'freshness', 'workers']);
+    expect([...parseRuns('')]).toEqual(['latency', 'publish', 'throughput', 'plain', 'freshness', 'workers']);
   });
 
   it('picks the runs listed, spaces allowed', () => {
@@ -33,7 +33,7 @@ describe('bench --runs', () => {
 
   it('refuses a run it does not know, naming the known ones', () => {
     expect(usageMessage(() => parseRuns('latency,default'))).toBe(
-      "--runs: unknown run 'default' (expected latency, throughput, plain, freshness, workers)",
+      "--runs: unknown run 'default' (expected latency, publish, throughput, plain, freshness, workers)",
     );
   });
 });

@@ -56,9 +56,24 @@ describe('the bench report', () => {
     expect(lines(parts)).toEqual([
       'machine: 2 cores, 24 GB, load average 1.23 2.00 3.00',
       '\nend to end',
+      '\nCPU µs per order (the consumer process includes publishing where it publishes: latency, throughput, plain)',
       '\nwhere the flush time goes (seconds summed over the commits; wait = an open window idle)',
     ]);
-    const [endToEnd, stages] = tables(parts);
+    const [endToEnd, cpu, stages] = tables(parts);
+    // 2 s of the consumer and 0.8 s of the services over 1,000 orders; Temporal was not metered.
+    expect(cpu.header).toEqual([
+      'run',
+      'driver',
+      'consumer',
+      'kafka',
+      'mysql',
+      'cassandra',
+      'temporal',
+      'all',
+    ]);
+    expect(cpu.rows).toEqual([
+      ['1000 generated', 'temporal', '2000.0', '100.0', '200.0', '500.0', '-', '2800.0'],
+    ]);
     expect(endToEnd.rows).toEqual([
       [
         '1000 generated',
@@ -101,6 +116,30 @@ describe('the bench report', () => {
     ]);
   });
 
+  it('puts the publish-only run first, with every order in the topic and its CPU per order', () => {
+    const published = {
+      kind: 'publish' as const,
+      name: '1000 generated',
+      driver: 'temporal' as const,
+      orders: 1000,
+      windowSeconds: 15,
+      loadStart: 0.5,
+      loadEnd: 1,
+      seconds: 0.02,
+      ordersPerSecond: 50_000,
+      inTopic: 999,
+      publisherCpuSeconds: 0.015,
+      publisherPeakRssMb: 120,
+      serviceCpuSeconds: { kafka: 0.004 },
+    };
+    const parts = reportParts([run({})], machine, [published]);
+    expect(lines(parts)[1]).toBe('\npublish only (publishOrders at max rate, nothing consuming)');
+    expect(lines(reportParts([], machine, [published]))).toHaveLength(2); // no empty end-to-end tables
+    expect(tables(parts)[0].rows).toEqual([
+      ['1000 generated', '0.50→1.00', '0.0', '50000', '999 (NOT 1000)', '15.0', '4.0', '120'],
+    ]);
+  });
+
   it('shows a run that is not exactly once with its counts', () => {
     const [endToEnd] = tables(reportParts([run({ exactlyOnce: false, totalsOrders: 999 })], machine));
     expect(endToEnd.rows[0][8]).toBe('NO (1000/999/1000)');
@@ -127,12 +166,12 @@ describe('the bench report', () => {
       [run({ name: 'steady', freshness }), run({ name: '2 workers', partitions: 4, workers })],
       machine,
     );
-    expect(lines(parts).slice(3)).toEqual([
+    expect(lines(parts).slice(4)).toEqual([
       '\nworkers (one topic of 4 partitions; share = records of the window units each completed)',
       'CPU µs per order with 2 worker(s): workers 2000, kafka 100, mysql 200, cassandra 500, temporal NaN',
       '\nfreshness (Kafka append time → amount in sales_totals; window rows complete after its end)',
     ]);
-    const [, , workersTable, freshnessTable] = tables(parts);
+    const [, , , workersTable, freshnessTable] = tables(parts);
     expect(workersTable.rows).toEqual([['2', '400', 'yes', '60 % / 40 %', '1.3 / 0.8', '250 / 240']]);
     expect(freshnessTable.rows).toEqual([['steady', '99', '0.50', '1.25', '2.00', '-', '-', '0', '20']]);
   });

@@ -24,8 +24,9 @@ import { messagesOf, withDataSet } from './data';
 import { measureFreshness } from './freshness';
 import { cleanUpOnSignals } from './interrupt';
 import { BENCH_FLAGS, BENCH_HELP, type BenchOptions, benchOptions } from './options';
+import { measurePublish } from './publish';
 import { printReport } from './report';
-import type { BenchRun } from './results';
+import type { BenchRun, PublishRun } from './results';
 import { measurePlain, measureTemporal } from './throughput';
 import { measureWorkers } from './workers';
 
@@ -41,7 +42,9 @@ export async function runBench(args: string[]): Promise<number> {
   const options = benchOptions(p.values, config.windowSeconds);
   const uninstall = cleanUpOnSignals();
   let runs: BenchRun[];
+  let published: PublishRun[];
   try {
+    published = await publishRuns(config, options);
     runs = [
       ...(await latencyRuns(options)),
       ...(await throughputRuns(config, options)),
@@ -51,8 +54,8 @@ export async function runBench(args: string[]): Promise<number> {
   } finally {
     uninstall();
   }
-  if (options.json) console.log(JSON.stringify(runs, null, 2));
-  else printReport(runs);
+  if (options.json) console.log(JSON.stringify([...published, ...runs], null, 2));
+  else printReport(runs, published);
   return EXIT.ok;
 }
 
@@ -67,6 +70,20 @@ async function latencyRuns({ runs, windowSeconds }: BenchOptions): Promise<Bench
     windowSeconds,
   };
   return [await measureTemporal(ctx, path.join(dataDir, 'orders.csv'), path.join(dataDir, 'customers.csv'))];
+}
+
+/** The throughput runs' orders published alone: the publisher's rate and CPU per order. */
+async function publishRuns(
+  config: Config,
+  { runs, orders, windowSeconds }: BenchOptions,
+): Promise<PublishRun[]> {
+  if (!runs.has('publish')) return [];
+  return withDataSet(config, orders, 2, async (ordersCsv) => [
+    await measurePublish(
+      { name: `${orders} generated`, driver: 'temporal', orders, windowSeconds },
+      ordersCsv,
+    ),
+  ]);
 }
 
 /** The same generated orders through Temporal and through the plain loop. */

@@ -70,7 +70,7 @@ export class ConsumerProcess {
   }
 
   cpuSeconds(): number {
-    return Math.round((processCpuSeconds(this.child.pid!) ?? 0) * 10) / 10;
+    return processCpuSeconds(this.child.pid!) ?? 0;
   }
 
   async stop(): Promise<void> {

@@ -22,14 +22,15 @@ Options:
   --orders N             orders in the throughput runs (default 100000)
   --rate N               orders/s of the freshness run (default 2000)
   --freshness-seconds N  length of the freshness run (default 60)
-  --runs LIST            which runs, comma-separated (default latency,throughput,plain,freshness,workers)
+  --runs LIST            which runs, comma-separated (default latency,publish,throughput,plain,freshness,
+                         workers)
   --workers LIST         worker process counts of the workers run (default 1,2,3)
   --partitions N         partitions of the workers run's topic (default 4)
   --window-seconds N     window length (default WINDOW_SECONDS, 15)
   --json                 print the results as JSON
   --cassandra            instead: Cassandra's write rates from Node (salesflow bench --cassandra --help)`;
 
-export const RUN_KINDS = ['latency', 'throughput', 'plain', 'freshness', 'workers'] as const;
+export const RUN_KINDS = ['latency', 'publish', 'throughput', 'plain', 'freshness', 'workers'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 
 /** The flags parse() is given (src/args.ts adds --help). */

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import { FLUSH_STAGES } from '../../src/core/profile';
 import { printTable } from '../../src/terminal';
 import { SERVICES } from './meter';
-import type { BenchRun } from './results';
+import type { BenchRun, PublishRun } from './results';
 
 /** A report is lines and tables, in order. */
 export type ReportPart = string | { header: string[]; rows: string[][] };
@@ -14,9 +14,9 @@ export type ReportPart = string | { header: string[]; rows: string[][] };
 const s1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
 const s2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
 
-export function printReport(runs: BenchRun[]): void {
+export function printReport(runs: BenchRun[], published: PublishRun[] = []): void {
   const machine = { cores: os.cpus().length, memoryBytes: os.totalmem(), loadAverage: os.loadavg() };
-  for (const part of reportParts(runs, machine))
+  for (const part of reportParts(runs, machine, published))
     if (typeof part === 'string') console.log(part);
     else printTable(part.header, part.rows);
 }
@@ -24,13 +24,19 @@ export function printReport(runs: BenchRun[]): void {
 export function reportParts(
   runs: BenchRun[],
   machine: { cores: number; memoryBytes: number; loadAverage: number[] },
+  published: PublishRun[] = [],
 ): ReportPart[] {
   const share = temporalShare(runs);
+  const header = `machine: ${machine.cores} cores, ${Math.round(machine.memoryBytes / 2 ** 30)} GB, load average ${machine.loadAverage.map(s2).join(' ')}`;
+  if (!runs.length) return [header, ...publishParts(published)];
   return [
-    `machine: ${machine.cores} cores, ${Math.round(machine.memoryBytes / 2 ** 30)} GB, load average ${machine.loadAverage.map(s2).join(' ')}`,
+    header,
+    ...publishParts(published),
     '\nend to end',
     endToEndTable(runs),
     ...(share ? [`\n${share}`] : []),
+    '\nCPU µs per order (the consumer process includes publishing where it publishes: latency, throughput, plain)',
+    cpuTable(runs),
     '\nwhere the flush time goes (seconds summed over the commits; wait = an open window idle)',
     stagesTable(runs),
     ...workersParts(runs),
@@ -79,6 +85,59 @@ export function temporalShare(runs: BenchRun[]): string | undefined {
     `Temporal's share: ${temporal.ordersPerSecond} orders/s through Temporal vs ${plain.ordersPerSecond} in the plain loop ` +
     `(${percent.toFixed(1)} %)`
   );
+}
+
+/** Publishing alone: orders/s, every order in the topic, and what one order costs the publisher and Kafka. */
+function publishParts(published: PublishRun[]): ReportPart[] {
+  if (!published.length) return [];
+  const perOrder = (cpu: number | undefined, r: PublishRun) => us(cpu, r.orders);
+  return [
+    '\npublish only (publishOrders at max rate, nothing consuming)',
+    {
+      header: [
+        'run',
+        'load start→end',
+        'seconds',
+        'orders/s',
+        'in topic',
+        'publisher µs/order',
+        'kafka µs/order',
+        'peak RSS MB',
+      ],
+      rows: published.map((r) => [
+        r.name,
+        `${s2(r.loadStart)}→${s2(r.loadEnd)}`,
+        s1(r.seconds),
+        String(r.ordersPerSecond),
+        `${r.inTopic}${r.inTopic === r.orders ? '' : ` (NOT ${r.orders})`}`,
+        perOrder(r.publisherCpuSeconds, r),
+        perOrder(r.serviceCpuSeconds.kafka, r),
+        String(r.publisherPeakRssMb),
+      ]),
+    },
+  ];
+}
+
+/** CPU µs one order cost, from a run's CPU seconds (`-` when the process was not measured). */
+export const us = (cpuSeconds: number | undefined, orders: number) =>
+  cpuSeconds === undefined || !orders ? '-' : ((cpuSeconds / orders) * 1e6).toFixed(1);
+
+/** Every process's CPU per order in every run: the budget the performance work is measured against. */
+function cpuTable(runs: BenchRun[]): ReportPart {
+  return {
+    header: ['run', 'driver', 'consumer', ...SERVICES, 'all'],
+    rows: runs.map((r) => {
+      const services = SERVICES.map((s) => r.serviceCpuSeconds[s]);
+      const all = services.reduce<number>((n, c) => n + (c ?? 0), r.consumerCpuSeconds);
+      return [
+        r.name,
+        r.driver,
+        us(r.consumerCpuSeconds, r.orders),
+        ...services.map((c) => us(c, r.orders)),
+        us(all, r.orders),
+      ];
+    }),
+  };
 }
 
 function stagesTable(runs: BenchRun[]): ReportPart {

@@ -36,6 +36,20 @@ export interface BenchRun extends RunContext {
   workers?: WorkerShare[];
 }
 
+/** A publish-only run: the worker's publishOrders alone, at max rate, into an empty topic. */
+export interface PublishRun extends RunContext {
+  kind: 'publish';
+  loadStart: number;
+  loadEnd: number;
+  seconds: number;
+  ordersPerSecond: number;
+  /** Messages in the topic afterwards: every order once when it equals `orders`. */
+  inTopic: number;
+  publisherCpuSeconds: number;
+  publisherPeakRssMb: number;
+  serviceCpuSeconds: ServiceCpuSeconds;
+}
+
 /** What names a run, before it starts. */
 export interface RunContext {
   name: string;
