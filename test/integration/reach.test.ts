@@ -5,35 +5,18 @@
  * commands with bad configurations (with SALESFLOW_DEBUG=1 stack traces too) and a worker's log. A wait with no
  * worker says so within seconds, also when Temporal still lists a worker that has just stopped.
  */
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withClient } from '../../app/ops/temporal';
 import { loadConfig, REPO_ROOT } from '../../src/config';
 import { backfillWorkflowId, reconcileWorkflowId } from '../../src/ids';
-import { salesflow } from '../helpers/cli';
+import { salesflow, salesflowInBackground } from '../helpers/cli';
 import { createTestEnv, headCsv } from '../helpers/env';
 import { until } from '../helpers/until';
 import { startWorkerProcess } from '../helpers/worker-process';
 
 const MYSQL_PASSWORD = 'Sup3r-S3cret-mysql-pw';
 const RO_PASSWORD = 'Ro-S3cret-dashboard-pw';
-
-/** `salesflow <args>` in the background, its stderr collected. */
-function background(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/salesflow.js'), ...args], {
-    env: { ...process.env, ...env },
-  });
-  let stderr = '';
-  let stdout = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  return { child, stderr: () => stderr, stdout: () => stdout };
-}
 
 const noWorkerNotice = (taskQueue: string) =>
   `waiting: no worker polls task queue ${taskQueue}; start one with \`npx salesflow worker\` ` +
@@ -165,7 +148,7 @@ describe('no configured password in any output', () => {
 describe('a wait with no worker says so', () => {
   it('backfill --reconcile names the task queue nobody polls, and keeps waiting', async () => {
     const t = await createTestEnv('noworker');
-    const { child, stderr } = background(['backfill', '--reconcile'], t.env);
+    const { child, stderr } = salesflowInBackground(['backfill', '--reconcile'], t.env);
     try {
       await until(
         'the no-worker notice',
@@ -190,7 +173,7 @@ describe('a wait with no worker says so', () => {
       ['2018-01-01', '2018-01-31'],
       ['2018-02-01', '2018-02-28'],
     ];
-    const waits: ReturnType<typeof background>[] = [];
+    const waits: ReturnType<typeof salesflowInBackground>[] = [];
     try {
       // A worker polls the queue, then stops: Temporal goes on listing it as a poller for minutes.
       const worker = startWorkerProcess(t.env);
@@ -221,7 +204,10 @@ describe('a wait with no worker says so', () => {
         [ranges[1], true],
       ] as const)
         waits.push(
-          background(['backfill', '--from', from, '--to', to, '--wait', ...(json ? ['--json'] : [])], t.env),
+          salesflowInBackground(
+            ['backfill', '--from', from, '--to', to, '--wait', ...(json ? ['--json'] : [])],
+            t.env,
+          ),
         );
       for (const w of waits) {
         await until(
