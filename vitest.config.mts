@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     reporters: ['default'],
+    // A test that asserts nothing passes whatever the code does: make it fail instead.
+    expect: { requireAssertions: true },
   },
 });

@@ -69,7 +69,7 @@ export async function runStack(args: string[]): Promise<number> {
           statuses.map((s) => [
             s.name,
             s.address,
-            s.pid === null ? (s.up ? 'external' : '-') : String(s.pid),
+            s.managed ? String(s.pid) : s.up ? 'external' : '-',
             s.up ? 'up' : 'down',
             s.version ?? '-',
           ]),

@@ -1,24 +1,36 @@
 /** One way to wait for a workflow while reporting its progress: the replay and the backfill both use it. */
 import type { WorkflowHandle } from '@temporalio/client';
+import { noWorkerPolls } from './worker-presence';
 
 /** How long a wait goes on before it checks that a worker polls the workflow's task queue. */
 const WORKER_CHECK_MS = 5000;
 /** TASK_QUEUE_TYPE_WORKFLOW in Temporal's API. */
 const WORKFLOW_TASK_QUEUE = 1;
+/** PENDING_WORKFLOW_TASK_STATE_SCHEDULED: queued, not yet taken by a worker. */
+const TASK_SCHEDULED = 1;
+
+/** A protobuf Timestamp (seconds may be a Long) in ms since the epoch. */
+const timestampMs = (ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number | null =>
+  ts ? Number(String(ts.seconds ?? 0)) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6) : null;
 
 /**
- * Says so on stderr when no worker polls the workflow's task queue: the wait would otherwise look hung. Quiet
- * when Temporal cannot tell (the wait itself reports real failures).
+ * Says so on stderr when no worker polls the workflow's task queue (./worker-presence.ts): the wait would
+ * otherwise look hung. Quiet when Temporal cannot tell (the wait itself reports real failures).
  */
 async function warnIfNoWorker(handle: WorkflowHandle): Promise<void> {
   try {
-    const { taskQueue } = await handle.describe();
+    const { taskQueue, raw } = await handle.describe();
     const { pollers } = await handle.client.workflowService.describeTaskQueue({
       namespace: handle.client.options.namespace,
       taskQueue: { name: taskQueue },
       taskQueueType: WORKFLOW_TASK_QUEUE,
     });
-    if (!pollers?.length)
+    const task = raw.pendingWorkflowTask;
+    const seen = {
+      pollsBeganMs: (pollers ?? []).map((p) => timestampMs(p.lastAccessTime)),
+      taskWaitingSinceMs: task?.state === TASK_SCHEDULED ? timestampMs(task.scheduledTime) : null,
+    };
+    if (noWorkerPolls(seen, Date.now()))
       console.error(
         `waiting: no worker polls task queue ${taskQueue}; start one with \`npx salesflow worker\` ` +
           '(Ctrl-C stops waiting; the workflow keeps its place)',

@@ -7,8 +7,9 @@
  * own partitions and positions, rebalance, and deliver through a run loop, which is the opposite of that; a
  * throwaway group per read would add JoinGroup/SyncGroup round trips (seconds with rebalance delays) and leave
  * group metadata behind. kafkajs builds a `Cluster` (connection pool + metadata) for every client, and its
- * `broker.fetch()` returns decoded record batches; we use those two internals. kafkajs is no longer maintained, so
- * they will not move under us, and the integration test pins the behaviour against a real broker.
+ * `broker.fetch()` returns decoded record batches; we use those two internals, from ./kafka-internals.ts alone
+ * (kafkajs pinned exactly; a unit test names what moved), and the integration test pins the behaviour against a
+ * real broker.
  */
 import {
   type Admin,
@@ -21,6 +22,14 @@ import {
 } from 'kafkajs';
 import type { Config } from '../config';
 import { type DeadLetter, fitDeadLetter, messageSize, splitBySize } from '../core/dead-letter';
+import {
+  type FetchedPartition,
+  type FetchedRecord,
+  filterAbortedMessages,
+  type InternalCluster,
+  newCluster,
+  READ_COMMITTED,
+} from './kafka-internals';
 import { kafkaSecurityOptions } from './security';
 
 /** A client for a quick yes/no about the brokers (a probe, a check): short timeouts, few or no retries. */
@@ -241,55 +250,6 @@ export interface RangeOptions {
   maxBytes?: number;
 }
 
-/** The decoded record kafkajs's Fetch response carries (protocol/recordBatch/record/v0/decoder.js). */
-interface FetchedRecord {
-  offset: string;
-  timestamp: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers?: Record<string, Buffer | Buffer[] | undefined>;
-  isControlRecord?: boolean;
-}
-
-interface FetchedPartition {
-  partition: number;
-  errorCode: number;
-  highWatermark: string;
-  lastStableOffset?: string;
-  abortedTransactions?: unknown[];
-  messages: FetchedRecord[];
-}
-
-/** kafkajs's own filter (what its consumer applies): drops records of aborted transactions under read_committed. */
-const filterAbortedMessages: (fetched: {
-  messages: FetchedRecord[];
-  abortedTransactions?: unknown[];
-}) => FetchedRecord[] = require('kafkajs/src/consumer/filterAbortedMessages');
-
-interface InternalBroker {
-  fetch(request: {
-    replicaId: number;
-    isolationLevel: number;
-    maxWaitTime: number;
-    minBytes: number;
-    maxBytes: number;
-    topics: Array<{
-      topic: string;
-      partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }>;
-    }>;
-  }): Promise<{ responses: Array<{ topicName: string; partitions: FetchedPartition[] }> }>;
-}
-
-interface InternalCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  addTargetTopic(topic: string): Promise<void>;
-  refreshMetadata(): Promise<void>;
-  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
-  findBroker(args: { nodeId: string }): Promise<InternalBroker>;
-}
-
-const READ_COMMITTED = 1;
 /**
  * Bytes per Fetch request. kafkajs decodes a whole response before we see a record, and whatever lies past the
  * stopping point is decoded for nothing, so a read starts small and doubles up to 8 MB (~100k small records
@@ -304,21 +264,6 @@ const firstFetchBytes = (maxRecords?: number) =>
     ? FETCH_START_BYTES
     : Math.min(FETCH_START_BYTES, Math.max(FETCH_MIN_BYTES, maxRecords * 512));
 const FETCH_ATTEMPTS = 5;
-
-/**
- * A fresh kafkajs Cluster built with the client's own settings (brokers, timeouts, retry, logger), through the
- * factory kafkajs keeps under a private symbol on every client. Fresh per read, not cached: a read is a handful
- * of requests, a localhost connect costs a millisecond or two, and nothing is left open that would keep a CLI
- * process alive or go stale between windows.
- */
-function newCluster(kafka: Kafka): InternalCluster {
-  const symbol = Object.getOwnPropertySymbols(kafka).find(
-    (s) => s.description === 'private:Kafka:createCluster',
-  );
-  if (!symbol) throw new Error('kafkajs internals changed: the client has no createCluster factory');
-  const create = (kafka as unknown as Record<symbol, (o: object) => InternalCluster>)[symbol];
-  return create({ allowAutoTopicCreation: false, isolationLevel: READ_COMMITTED });
-}
 
 /**
  * Reads one partition from `fromOffset` forward, in offset order, without a consumer group, and stops at the

@@ -125,9 +125,13 @@ describe('dashboard under malformed requests', () => {
   });
 
   it('sockets dropped mid-request or mid-stream', async () => {
-    await raw(port, 'GET /api/sales/tot', { endAfterWrite: true });
-    await raw(port, 'GET /api/events HTTP/1.1\r\nhost: x\r\n\r\n'); // read the first line of the stream, drop it
-    await raw(port, get('/api/sales/totals').slice(0, 30), { endAfterWrite: true });
+    // A request cut short is refused or closed, never answered as a server error.
+    for (const cut of ['GET /api/sales/tot', get('/api/sales/totals').slice(0, 30)]) {
+      const status = await raw(port, cut, { endAfterWrite: true });
+      expect(status === 0 || (status >= 400 && status < 500), `${JSON.stringify(cut)}: ${status}`).toBe(true);
+    }
+    // The event stream starts (its first line read), then its socket is dropped.
+    expect(await raw(port, 'GET /api/events HTTP/1.1\r\nhost: x\r\n\r\n')).toBe(200);
     await stillServing();
   });
 

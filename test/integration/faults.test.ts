@@ -152,6 +152,7 @@ describe('continuous commits in an open window', () => {
         async () => (await openWindowsWithOrders()) > 0,
       );
       const seenLive = await counted();
+      expect(seenLive, 'orders counted while their window was open').toBeGreaterThan(0);
       await until(
         'a live commit to reach its commit point',
         () => (a.output().match(/pausing 1500 ms/g) ?? []).length >= 2,

@@ -1,5 +1,5 @@
 /** MySQL (MariaDB) for real: the migration is idempotent, rows round-trip exactly, the read-only user only reads. */
-import type { RowDataPacket } from 'mysql2/promise';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Customer } from '../../src/core/types';
 import { createPool, migrateMysql } from '../../src/io/mysql';
@@ -22,6 +22,19 @@ const tricky: Customer = {
   zip: '02134',
 };
 
+/** Every table's full definition (SHOW CREATE TABLE), and the rows of the customers table. */
+async function schemaAndData(pool: Pool) {
+  const [names] = await pool.query<RowDataPacket[]>('SHOW FULL TABLES');
+  const tables: Record<string, string> = {};
+  for (const row of names) {
+    const name = String(Object.values(row)[0]);
+    const [created] = await pool.query<RowDataPacket[]>(`SHOW CREATE TABLE \`${name}\``);
+    tables[name] = String(created[0]['Create Table'] ?? created[0]['Create View']);
+  }
+  const [customers] = await pool.query<RowDataPacket[]>('SELECT * FROM customers ORDER BY id');
+  return { tables, customers };
+}
+
 describe('mysql', () => {
   let t: TestEnv;
   beforeAll(async () => {
@@ -32,13 +45,25 @@ describe('mysql', () => {
   });
 
   it('runs the migration again without error or change', async () => {
-    await migrateMysql(t.config);
     const pool = createPool(t.config, { connectionLimit: 1 });
-    const [tables] = await pool.query<RowDataPacket[]>('SHOW TABLES');
-    await pool.end();
-    expect(tables.map((r) => Object.values(r)[0]).sort()).toEqual(
-      expect.arrayContaining(['customers', 'counted_orders', 'sales_daily', 'sales_totals', 'sales_windows']),
-    );
+    try {
+      await upsertCustomers(pool, [{ ...tricky, id: 7 }]);
+      const before = await schemaAndData(pool);
+      expect(Object.keys(before.tables)).toEqual(
+        expect.arrayContaining([
+          'customers',
+          'counted_orders',
+          'sales_daily',
+          'sales_totals',
+          'sales_windows',
+        ]),
+      );
+      expect(before.customers).toHaveLength(1);
+      await migrateMysql(t.config);
+      expect(await schemaAndData(pool)).toEqual(before);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('writes and reads back a row with quotes, backslashes, unicode and a leading-zero zip', async () => {

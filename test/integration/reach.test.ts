@@ -2,20 +2,25 @@
  * Services that cannot be reached, on real closed ports and a real wrong password: every command's one-line error
  * names the service and the variable that points at it and exits 5; `salesflow worker` checks each service before
  * it polls and exits the same way. And no configured password appears in any output: stdout and stderr of several
- * commands with bad configurations (with SALESFLOW_DEBUG=1 stack traces too) and a worker's log.
+ * commands with bad configurations (with SALESFLOW_DEBUG=1 stack traces too) and a worker's log. A wait with no
+ * worker says so within seconds, also when Temporal still lists a worker that has just stopped.
  */
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withClient } from '../../app/ops/temporal';
 import { loadConfig, REPO_ROOT } from '../../src/config';
-import { reconcileWorkflowId } from '../../src/ids';
-import { salesflow } from '../helpers/cli';
-import { createTestEnv } from '../helpers/env';
+import { backfillWorkflowId, reconcileWorkflowId } from '../../src/ids';
+import { salesflow, salesflowInBackground } from '../helpers/cli';
+import { createTestEnv, headCsv } from '../helpers/env';
 import { until } from '../helpers/until';
+import { startWorkerProcess } from '../helpers/worker-process';
 
 const MYSQL_PASSWORD = 'Sup3r-S3cret-mysql-pw';
 const RO_PASSWORD = 'Ro-S3cret-dashboard-pw';
+
+const noWorkerNotice = (taskQueue: string) =>
+  `waiting: no worker polls task queue ${taskQueue}; start one with \`npx salesflow worker\` ` +
+  '(Ctrl-C stops waiting; the workflow keeps its place)';
 
 /** MYSQL_URL of the real server with another user's password, or another port. */
 function mysqlUrl(opts: { password?: string; port?: number } = {}): string {
@@ -143,28 +148,15 @@ describe('no configured password in any output', () => {
 describe('a wait with no worker says so', () => {
   it('backfill --reconcile names the task queue nobody polls, and keeps waiting', async () => {
     const t = await createTestEnv('noworker');
-    const child = spawn(
-      process.execPath,
-      [path.join(REPO_ROOT, 'bin/salesflow.js'), 'backfill', '--reconcile'],
-      {
-        env: { ...process.env, ...t.env },
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
+    const { child, stderr } = salesflowInBackground(['backfill', '--reconcile'], t.env);
     try {
       await until(
         'the no-worker notice',
-        async () => stderr,
+        async () => stderr(),
         (s) => s.includes('no worker polls'),
         30_000,
       );
-      expect(stderr.trim()).toBe(
-        `waiting: no worker polls task queue ${t.config.taskQueue}; start one with \`npx salesflow worker\` ` +
-          '(Ctrl-C stops waiting; the workflow keeps its place)',
-      );
+      expect(stderr().trim()).toBe(noWorkerNotice(t.config.taskQueue));
       expect(child.exitCode).toBeNull(); // still waiting: a worker started now would finish it
     } finally {
       child.kill('SIGKILL');
@@ -174,4 +166,94 @@ describe('a wait with no worker says so', () => {
       await t.cleanup();
     }
   }, 60_000);
+
+  it('backfill --wait, and with --json, names the task queue within seconds after its last worker stopped', async () => {
+    const t = await createTestEnv('stoppedworker');
+    const ranges = [
+      ['2018-01-01', '2018-01-31'],
+      ['2018-02-01', '2018-02-28'],
+    ];
+    const waits: ReturnType<typeof salesflowInBackground>[] = [];
+    try {
+      // A worker polls the queue, then stops: Temporal goes on listing it as a poller for minutes.
+      const worker = startWorkerProcess(t.env);
+      await until(
+        'the worker to poll',
+        async () => worker.output(),
+        (o) => o.includes('polling'),
+        60_000,
+      );
+      const listed = () =>
+        withClient(t.config, async (client) => {
+          const { pollers } = await client.workflowService.describeTaskQueue({
+            namespace: t.config.temporalNamespace,
+            taskQueue: { name: t.config.taskQueue },
+            taskQueueType: 1,
+          });
+          return pollers?.length ?? 0;
+        });
+      await until('Temporal to list the worker', listed, (n) => n > 0, 30_000);
+      const exited = new Promise((r) => worker.child.once('exit', r));
+      worker.child.kill('SIGTERM');
+      await exited;
+      expect(await listed(), 'the stopped worker is still listed').toBeGreaterThan(0);
+
+      const started = Date.now();
+      for (const [[from, to], json] of [
+        [ranges[0], false],
+        [ranges[1], true],
+      ] as const)
+        waits.push(
+          salesflowInBackground(
+            ['backfill', '--from', from, '--to', to, '--wait', ...(json ? ['--json'] : [])],
+            t.env,
+          ),
+        );
+      for (const w of waits) {
+        await until(
+          'the no-worker notice',
+          async () => w.stderr(),
+          (s) => s.includes('no worker polls'),
+          15_000,
+        );
+        expect(w.stderr()).toContain(noWorkerNotice(t.config.taskQueue));
+        expect(w.child.exitCode, 'still waiting').toBeNull();
+      }
+      expect(Date.now() - started, 'both notices within ~10 s').toBeLessThan(12_000);
+      expect(waits[1].stdout(), '--json: nothing on stdout while waiting').toBe('');
+    } finally {
+      for (const w of waits) w.child.kill('SIGKILL');
+      await withClient(t.config, async (client) => {
+        for (const [from, to] of ranges)
+          await client.workflow
+            .getHandle(backfillWorkflowId(t.config, from, to))
+            .terminate('test done')
+            .catch(() => undefined);
+      }).catch(() => undefined);
+      await t.cleanup();
+    }
+  }, 120_000);
+
+  it('a wait that lasts while a worker works says nothing of the kind', async () => {
+    const t = await createTestEnv('liveworker');
+    const worker = startWorkerProcess(t.env);
+    try {
+      await until(
+        'the worker to poll',
+        async () => worker.output(),
+        (o) => o.includes('polling'),
+        60_000,
+      );
+      // 200 orders at 20/s: a wait of about 10 s, past the moment it looks for a worker.
+      const file = headCsv(path.join(REPO_ROOT, 'data/orders.csv'), path.join(t.tmpDir, 'orders.csv'), 200);
+      const started = Date.now();
+      const r = await salesflow(['replay', '--file', file, '--rate', '20', '--wait'], t.env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(Date.now() - started).toBeGreaterThan(8000);
+      expect(r.stderr).not.toContain('no worker polls');
+    } finally {
+      worker.child.kill('SIGKILL');
+      await t.cleanup();
+    }
+  }, 120_000);
 });

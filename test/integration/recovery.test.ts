@@ -1,7 +1,7 @@
 /**
  * Recovery after each service fault, measured on a stack of its own: `salesflow stack up` starts Temporal, Kafka,
- * MariaDB and Cassandra on other ports with their own state folder (never the shared stack, which other tests use
- * meanwhile), a worker process counts a paced replay in 2-second windows, and each service in turn is SIGKILLed,
+ * MariaDB and Cassandra on ports the OS picks, with their own state folder (never the shared stack, which other
+ * tests use meanwhile, nor another run's: the test kills only services its state folder owns), a worker process counts a paced replay in 2-second windows, and each service in turn is SIGKILLed,
  * left down a few seconds and started again with `salesflow stack up <service>`. For each fault the test prints
  * the seconds from the service answering again (stack up returned: its health probe passed) until counting
  * resumed (counted_orders grew). The target is 20 s; the only assertion on time is a generous "eventually
@@ -18,6 +18,7 @@ import { REPO_ROOT } from '../../src/config';
 import { alive, sleep } from '../../tools/stack/proc';
 import { salesflow } from '../helpers/cli';
 import { headCsv } from '../helpers/env';
+import { isolatedStackEnv } from '../helpers/stack-ports';
 import { startWorkerProcess } from '../helpers/worker-process';
 
 const PASSWORD = 'Rec0very-pipeline-pw';
@@ -30,15 +31,11 @@ type Service = 'kafka' | 'mysql' | 'cassandra' | 'temporal';
 
 describe('recovery after each service fault (isolated stack)', () => {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-recovery-'));
+  // The ports are filled in by beforeAll; the state folder is set from the start, so that `stack down` in afterAll
+  // never reaches the shared stack's, whatever failed before.
   const env: Record<string, string> = {
     SALESFLOW_STATE: stateDir,
-    TEMPORAL_ADDRESS: '127.0.0.1:27233',
-    TEMPORAL_UI_PORT: '28299',
-    KAFKA_BROKERS: '127.0.0.1:29092',
-    MYSQL_URL: `mysql://salesflow:${PASSWORD}@127.0.0.1:23307/sales_data`,
     MYSQL_READONLY_PASSWORD: 'Rec0very-ro-pw',
-    CASSANDRA_CONTACT_POINTS: '127.0.0.1:29042',
-    CASSANDRA_STORAGE_PORT: '27000',
     WINDOW_SECONDS: '2',
     TASK_QUEUE: 'recovery',
   };
@@ -77,8 +74,16 @@ describe('recovery after each service fault (isolated stack)', () => {
   }
 
   beforeAll(async () => {
+    Object.assign(env, (await isolatedStackEnv(stateDir, PASSWORD)).env);
     const up = await salesflow(['stack', 'up'], env);
     if (up.code !== 0) throw new Error(`stack up failed: ${up.stderr}`);
+    // Every service must be this state folder's own before the test kills any of them.
+    const status = JSON.parse((await salesflow(['stack', 'status', '--json'], env)).stdout) as Array<{
+      name: string;
+      managed: boolean;
+    }>;
+    const foreign = status.filter((s) => !s.managed).map((s) => s.name);
+    if (foreign.length) throw new Error(`not this stack's own: ${foreign.join(', ')}`);
     db = mysql.createPool({
       uri: env.MYSQL_URL,
       connectionLimit: 1,

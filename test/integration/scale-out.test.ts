@@ -8,6 +8,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCustomers } from '../../app/ops/data';
 import { writeDataSet } from '../../app/ops/generate';
@@ -27,6 +28,16 @@ import { until } from '../helpers/until';
 import { kill9, startWorkerProcess } from '../helpers/worker-process';
 
 const ORDERS = 100_000;
+
+/** Per worker, the units it completed that counted records (a completed unit's row is never committed again). */
+async function completedUnitsByWorker(pool: Pool, streamId: string): Promise<Map<string, number>> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT worker, COUNT(*) AS n FROM stream_window_units
+      WHERE stream_id = ? AND complete = 1 AND records > 0 GROUP BY worker`,
+    [streamId],
+  );
+  return new Map(rows.map((r) => [String(r.worker), Number(r.n)]));
+}
 /** The last orders are held back and sent to the partitions added while the stream runs. */
 const LATE_ORDERS = 1_000;
 
@@ -97,10 +108,17 @@ describe('a 4-partition topic on two worker processes', () => {
       120_000,
     );
 
-    // A has completed units of its own (their commits name it); kill it while another is consuming a window.
+    // Each worker has completed a unit that counted records (its commit names it) before A is killed: a unit
+    // still open when A dies is finished by B, whose commit then names B, so only a completed unit of A's is sure
+    // to stay A's work. Then kill A while another unit of its is consuming a window.
     const pool = createPool(t.config, { connectionLimit: 1 });
     const share = () => workByWorker(pool, streamWorkflowId(t.config));
-    await until('worker A to complete a unit', share, (m) => (m.get(identity(a)) ?? 0) > 0, 120_000);
+    await until(
+      'both workers to complete a unit with records',
+      () => completedUnitsByWorker(pool, streamWorkflowId(t.config)),
+      (m) => (m.get(identity(a)) ?? 0) > 0 && (m.get(identity(b)) ?? 0) > 0,
+      120_000,
+    );
     await until(
       'a unit running on worker A',
       () => handle.describe(),

@@ -1,6 +1,7 @@
 /**
- * Least privilege and file permissions on a real, isolated MariaDB that `salesflow stack up mysql` starts on
- * another port with its own state folder (never the shared stack: other tests use its accounts meanwhile).
+ * Least privilege and file permissions on a real, isolated MariaDB that `salesflow stack up mysql` starts on a
+ * port the OS picks with its own state folder (never the shared stack: other tests use its accounts meanwhile;
+ * nor another run's: a fixed port may be held by one, which `stack up` would use as is).
  * The folder starts out as an older version left it (world-readable) and the accounts with the old broad grants;
  * `stack up` must narrow both: the pipeline's account can work in its own databases and nothing else, the
  * dashboard's user can read the dashboard's tables and not customers, and the state is its owner's only.
@@ -13,8 +14,8 @@ import * as mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/config';
 import { secureStateDir } from '../../tools/stack/manager';
+import { freePorts } from '../helpers/stack-ports';
 
-const PORT = 23306;
 const PASSWORD = 'Sec-St4ck-pipeline-pw';
 const RO_PASSWORD = 'Sec-St4ck-ro-pw';
 
@@ -62,16 +63,16 @@ describe('state folder permissions', () => {
 
 describe('MySQL accounts on an isolated stack', () => {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-sec-'));
-  const env = {
-    SALESFLOW_STATE: stateDir,
-    MYSQL_URL: `mysql://salesflow:${PASSWORD}@127.0.0.1:${PORT}/sales_data`,
-    MYSQL_READONLY_PASSWORD: RO_PASSWORD,
-  };
+  let port = 0; // picked by the OS in beforeAll
+  // The state folder is set from the start, so that `stack down` never reaches the shared stack's.
+  const env = { SALESFLOW_STATE: stateDir, MYSQL_URL: '', MYSQL_READONLY_PASSWORD: RO_PASSWORD };
   const socketPath = path.join(stateDir, 'mysql', 'mysqld.sock');
   const connect = (user: string, password: string, database?: string) =>
-    mysql.createConnection({ host: '127.0.0.1', port: PORT, user, password, database });
+    mysql.createConnection({ host: '127.0.0.1', port, user, password, database });
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    [port] = await freePorts(1);
+    env.MYSQL_URL = `mysql://salesflow:${PASSWORD}@127.0.0.1:${port}/sales_data`;
     fs.chmodSync(stateDir, 0o755);
     const up = salesflow(['stack', 'up', 'mysql'], env);
     if (up.code !== 0) throw new Error(`stack up mysql failed: ${up.stderr}`);

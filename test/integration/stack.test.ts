@@ -1,15 +1,19 @@
 /**
  * `salesflow stack` on real processes: `up` on a healthy stack starts nothing, `status --json` reports four
- * services, and a second, isolated stack (own state folder, other ports) goes up and comes down leaving no process.
+ * services, and a second, isolated stack (own state folder, ports the OS picks) goes up and comes down leaving no
+ * process. A stack owns only what its state folder started and what listens on its ports: another state folder
+ * pointed at the same ports uses the services as is and never adopts or stops them, even when its pid files name
+ * their processes, and a server of anyone else's named by a pid file is never stopped either.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, REPO_ROOT } from '../../src/config';
 import { connectCassandra } from '../../src/io/cassandra';
 import { alive, portOpen } from '../../tools/stack/proc';
+import { freePorts, isolatedStackEnv } from '../helpers/stack-ports';
 
 interface Status {
   name: string;
@@ -31,6 +35,13 @@ function salesflow(args: string[], env: Record<string, string> = {}) {
 
 function status(env: Record<string, string> = {}): Status[] {
   return JSON.parse(salesflow(['stack', 'status', '--json'], env).stdout) as Status[];
+}
+
+/** The status once every service answers its probe (a probe may miss its 2-3 s deadline on a busy machine). */
+function statusOnceUp(env: Record<string, string>): Status[] {
+  let last = status(env);
+  for (let i = 0; i < 10 && !last.every((s) => s.up); i++) last = status(env);
+  return last;
 }
 
 /** PIDs of processes whose command line mentions `needle`. */
@@ -65,22 +76,21 @@ describe('salesflow stack', () => {
 
   describe('an isolated stack on other ports', () => {
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-stack-'));
-    const env = {
-      SALESFLOW_STATE: stateDir,
-      TEMPORAL_ADDRESS: '127.0.0.1:17233',
-      TEMPORAL_UI_PORT: '18299',
-      KAFKA_BROKERS: '127.0.0.1:19092',
-      MYSQL_URL: 'mysql://salesflow:salesflow@127.0.0.1:13306/sales_data',
-      CASSANDRA_CONTACT_POINTS: '127.0.0.1:19042',
-      CASSANDRA_STORAGE_PORT: '17000',
-    };
+    // The state folder is set from the start, so that `stack down` never reaches the shared stack's.
+    const env: Record<string, string> = { SALESFLOW_STATE: stateDir };
+    let ports: number[] = [];
+    beforeAll(async () => {
+      const picked = await isolatedStackEnv(stateDir);
+      Object.assign(env, picked.env);
+      ports = picked.ports;
+    });
 
     afterAll(() => {
       salesflow(['stack', 'down'], env);
       fs.rmSync(stateDir, { recursive: true, force: true });
     });
 
-    it('comes up healthy, a second up is a no-op, and down leaves no process behind', async () => {
+    it('comes up healthy, a second up is a no-op, another state folder uses it as is, and down leaves no process behind', async () => {
       expect(status(env).every((s) => !s.up)).toBe(true);
       const up = salesflow(['stack', 'up'], env);
       expect(up.code, up.stderr).toBe(0);
@@ -97,13 +107,13 @@ describe('salesflow stack', () => {
       expect(second.code).toBe(0);
       expect(second.stderr).not.toMatch(/started/);
       expect(status(env).map((s) => s.pid)).toEqual(running.map((s) => s.pid));
+      expectUsedAsIs(env, running);
 
       const down = salesflow(['stack', 'down'], env);
       expect(down.code).toBe(0);
       for (const s of running) expect(alive(s.pid!), `${s.name} pid ${s.pid}`).toBe(false);
       expect(processesMentioning(stateDir)).toEqual([]);
-      for (const port of [17233, 18299, 19092, 19093, 13306, 19042, 17000])
-        expect(await portOpen('127.0.0.1', port), `port ${port}`).toBe(false);
+      for (const port of ports) expect(await portOpen('127.0.0.1', port), `port ${port}`).toBe(false);
       const after = salesflow(['stack', 'status', '--json'], env);
       expect(after.code).toBe(5);
       expect((JSON.parse(after.stdout) as Status[]).every((s) => !s.up && s.pid === null)).toBe(true);
@@ -115,4 +125,80 @@ describe('salesflow stack', () => {
       expect(peers.rows).toEqual([]);
     }, 600_000);
   });
+
+  it('a server that is not the stack’s, on its port and named by its pid file, is never stopped', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-foreign-'));
+    const [port, uiPort] = await freePorts(2);
+    const listener = await foreignListener(port);
+    try {
+      const env = {
+        SALESFLOW_STATE: dir,
+        TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+        TEMPORAL_UI_PORT: String(uiPort),
+        STACK_TIMEOUT_SECONDS: '60',
+      };
+      fs.mkdirSync(path.join(dir, 'run'));
+      fs.writeFileSync(path.join(dir, 'run', 'temporal.pid'), `${listener.pid}\n`);
+      const temporal = status(env).find((s) => s.name === 'temporal')!;
+      expect(temporal).toMatchObject({ up: false, managed: false, pid: null });
+
+      const down = salesflow(['stack', 'down', 'temporal'], env);
+      expect(down.stderr).toMatch(/nothing to stop/);
+      expect(alive(listener.pid!)).toBe(true);
+      // The stack's own Temporal cannot have the port: it exits, and the listener is still there, untouched.
+      const up = salesflow(['stack', 'up', 'temporal'], env);
+      expect(up.code, up.stderr).toBe(5);
+      expect(up.stderr).toMatch(/temporal exited during start-up/);
+      expect(alive(listener.pid!)).toBe(true);
+      expect(await portOpen('127.0.0.1', port)).toBe(true);
+    } finally {
+      process.kill(-listener.pid!, 'SIGKILL');
+      salesflow(['stack', 'down'], { SALESFLOW_STATE: dir });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
+
+/** A plain TCP server in a process of its own (not started by any stack), listening on `port`. */
+async function foreignListener(port: number) {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('net').createServer((s) => s.end()).listen(${port}, '127.0.0.1', () => console.log('up'))`,
+    ],
+    { cwd: os.tmpdir(), detached: true, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise((resolve, reject) => {
+    child.stdout.once('data', resolve);
+    child.once('exit', () => reject(new Error(`the listener on ${port} exited`)));
+  });
+  return child;
+}
+
+/**
+ * Another state folder pointed at a running stack's ports uses its services as is: it neither adopts (sets up)
+ * nor stops them, even when its pid files name the stack's processes (copied, or pids taken over).
+ */
+function expectUsedAsIs(ownerEnv: Record<string, string>, running: Status[]) {
+  const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-other-'));
+  const other = { ...ownerEnv, SALESFLOW_STATE: otherDir };
+  try {
+    const up = salesflow(['stack', 'up'], other);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).not.toMatch(/started/);
+    expect(up.stderr.match(/answers, not ours: used as is/g)).toHaveLength(4);
+    for (const s of running) fs.writeFileSync(path.join(otherDir, 'run', `${s.name}.pid`), `${s.pid}\n`);
+    for (const s of statusOnceUp(other))
+      expect(s, s.name).toMatchObject({ up: true, managed: false, pid: null });
+    const again = salesflow(['stack', 'up'], other);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr.match(/answers, not ours: used as is/g)).toHaveLength(4);
+    const down = salesflow(['stack', 'down'], other);
+    expect(down.stderr).toMatch(/nothing to stop/);
+    for (const s of running) expect(alive(s.pid!), `${s.name} pid ${s.pid}`).toBe(true);
+    for (const s of statusOnceUp(ownerEnv)) expect(s, s.name).toMatchObject({ up: true, managed: true });
+  } finally {
+    fs.rmSync(otherDir, { recursive: true, force: true });
+  }
+}

@@ -1,12 +1,15 @@
 /**
  * The stack manager behind `salesflow stack up|down|status|logs`: installs (cached), starts, health-checks and
  * stops the four services. State (data, logs, pidfiles) lives under one git-ignored folder; a service whose
- * address already answers is used as is and nothing is started for it.
+ * address already answers is used as is and nothing is started for it. A service is this folder's own only when
+ * the process its pid file names runs in the folder and listens on the service's port (./ownership.ts): only then
+ * is it set up again or stopped, so a stack never touches a server another stack (or anyone) runs on its ports.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Config } from '../../src/config';
+import { type Config, splitHostPort } from '../../src/config';
+import { listensOn, startedIn } from './ownership';
 import { alive, sleep } from './proc';
 import type { ManagedService, Probe, ServiceName, StackContext } from './service';
 
@@ -52,14 +55,19 @@ export class StackManager {
   pidFile = (name: ServiceName) => path.join(this.ctx.stateDir, 'run', `${name}.pid`);
   logFile = (name: ServiceName) => path.join(this.ctx.stateDir, 'logs', `${name}.log`);
 
-  /** The pid of the process this clone started for `name`, if it is still running. */
+  /** The pid of the process this state folder started for `name`, if that process is still running. */
   ownPid(name: ServiceName): number | null {
     try {
       const pid = Number(fs.readFileSync(this.pidFile(name), 'utf8').trim());
-      return pid > 0 && alive(pid) ? pid : null;
+      return pid > 0 && alive(pid) && startedIn(pid, this.ctx.stateDir) ? pid : null;
     } catch {
       return null;
     }
+  }
+
+  /** True when `pid` (this folder's process for `service`) is what listens on the service's address. */
+  private serves(service: ManagedService, pid: number): boolean {
+    return listensOn(pid, splitHostPort(service.address(this.ctx.config)).port);
   }
 
   async status(): Promise<ServiceStatus[]> {
@@ -75,7 +83,8 @@ export class StackManager {
       address: s.address(this.ctx.config),
       up: probe.up,
       pid,
-      managed: pid !== null,
+      // Ours while it starts; once something answers, ours only if our process is what answers.
+      managed: pid !== null && (!probe.up || this.serves(s, pid)),
       version: probe.version ?? null,
       log: pid !== null || fs.existsSync(this.logFile(s.name)) ? this.logFile(s.name) : null,
     };
@@ -90,8 +99,11 @@ export class StackManager {
       const probe = await service.probe(this.ctx.config);
       if (probe.up) {
         // A server this state folder runs gets its one-time setup again: that is how an existing install picks up
-        // what changed in it (the MySQL accounts' narrowed grants).
-        if (this.ownPid(service.name) !== null) await service.afterStart?.(this.ctx);
+        // what changed in it (the MySQL accounts' narrowed grants). Anyone else's is used as is, never set up.
+        const pid = this.ownPid(service.name);
+        if (pid !== null && this.serves(service, pid)) await service.afterStart?.(this.ctx);
+        else
+          this.ctx.log(`${service.name}: ${service.address(this.ctx.config)} answers, not ours: used as is`);
         waits.push(Promise.resolve(this.describe(service, probe)));
         continue;
       }
@@ -136,12 +148,15 @@ export class StackManager {
     const deadline = Date.now() + this.ctx.config.stackTimeoutSeconds * 1000;
     let afterStartDone = !service.afterStart;
     let last: Probe = { up: false };
+    // Another server answering on our port is not ours coming up: ours fails to bind and exits, and says why.
+    let foreign = false;
     while (Date.now() < deadline) {
       const pid = this.ownPid(service.name);
       if (pid === null) {
+        const why = foreign ? ` (another process answers at ${service.address(this.ctx.config)})` : '';
         throw new StackError(
           service.name,
-          `${service.name} exited during start-up; read ${this.logFile(service.name)}`,
+          `${service.name} exited during start-up${why}; read ${this.logFile(service.name)}`,
         );
       }
       if (!afterStartDone) {
@@ -149,10 +164,12 @@ export class StackManager {
         afterStartDone = true;
       }
       last = await service.probe(this.ctx.config);
-      if (last.up) {
+      if (last.up && this.serves(service, pid)) {
         this.ctx.log(`${service.name}: healthy at ${service.address(this.ctx.config)}`);
         return this.describe(service, last);
       }
+      foreign = last.up;
+      if (foreign) last = { up: false, detail: `another process than pid ${pid} answers there` };
       await sleep(1000);
     }
     throw new StackError(
@@ -162,7 +179,7 @@ export class StackManager {
     );
   }
 
-  /** Stops what `up` started (by pidfile) and nothing else. */
+  /** Stops what `up` started (by pidfile, a process running in this state folder) and nothing else. */
   async down(only?: ServiceName[]): Promise<ServiceName[]> {
     const services = (await loadServices()).filter((s) => !only || only.includes(s.name));
     const stopped: ServiceName[] = [];
