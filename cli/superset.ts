@@ -16,10 +16,10 @@ export const SUPERSET_HELP = `Usage: salesflow superset [--port 8088]
 Serves Apache Superset ${SUPERSET_VERSION} on 127.0.0.1 with the dashboard "Online sales" (the seed's five
 "Total Sales in different states with Source X" charts, sales by day, a source x state table, the total) on
 our MySQL, read as MYSQL_READONLY_USER. First run: installs Superset from PyPI into a virtual environment
-under SALESFLOW_CACHE (~2 minutes, ~0.9 GB), creates its metadata store in SALESFLOW_STATE/superset and an
-admin user whose generated password is printed once (kept in SALESFLOW_STATE/superset/admin-password).
-Every start imports the assets in superset/assets (re-import updates, never duplicates). Runs until Ctrl-C
-(SIGINT) or SIGTERM.
+under SALESFLOW_CACHE (~2.5 minutes, ~0.8 GB), creates its metadata store in SALESFLOW_STATE/superset and an
+admin user whose generated password is printed once (kept in SALESFLOW_STATE/superset/admin-password);
+a metadata store an older Superset made there is migrated in place, once. Every start imports the assets
+in superset/assets (re-import updates, never duplicates). Runs until Ctrl-C (SIGINT) or SIGTERM.
 
 --export DIR writes the assets of the Superset running on --port back out as YAML (for review and commit;
 DIR=superset/assets updates the repository's copy).

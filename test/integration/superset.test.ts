@@ -168,15 +168,25 @@ describe('salesflow superset', () => {
     }
   });
 
-  it('draws the "Online sales" dashboard in Chromium', async () => {
+  it('draws the "Online sales" dashboard in Chromium, calling no other host', async () => {
     browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1600, height: 1400 } });
+    // Anything the page asks of another host (Superset's UI carries Scarf's telemetry pixel) must be refused by
+    // the content security policy itself, not merely fail for want of a network.
+    const offsite = new Map<string, string>();
+    page.on('request', (req) => {
+      if (new URL(req.url()).host !== `127.0.0.1:${port}`) offsite.set(req.url(), 'sent');
+    });
+    page.on('requestfailed', (req) => {
+      if (offsite.has(req.url())) offsite.set(req.url(), req.failure()?.errorText ?? 'failed');
+    });
     await page.goto(`http://127.0.0.1:${port}/login/`);
-    await page.fill('input[name="username"]', 'admin');
-    await page.fill('input[name="password"]', fs.readFileSync(passwordFile(), 'utf8').trim());
+    // Superset 6's login page is React: its inputs have ids, no names.
+    await page.fill('#username', 'admin');
+    await page.fill('#password', fs.readFileSync(passwordFile(), 'utf8').trim());
     await Promise.all([
       page.waitForURL((u) => !u.pathname.startsWith('/login')),
-      page.press('input[name="password"]', 'Enter'),
+      page.press('#password', 'Enter'),
     ]);
     await page.goto(superset?.url ?? '');
     for (const source of SOURCES)
@@ -203,6 +213,14 @@ describe('salesflow superset', () => {
     const deadline = Date.now() + 45_000;
     while (refreshed.size < 8 && Date.now() < deadline) await sleep(500);
     expect(refreshed.size).toBe(8);
+    for (const [url, outcome] of offsite) expect(outcome, url).toBe('csp');
+  });
+
+  it("serves a content security policy without Scarf's telemetry host", async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/login/`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/img-src 'self'/);
+    expect(csp).not.toContain('scarf');
   });
 
   it('re-importing the assets twice updates in place: one dashboard, the same five charts', async () => {

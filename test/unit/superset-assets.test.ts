@@ -40,7 +40,7 @@ describe('superset assets', () => {
     expect(bundle(ASSETS_DIR, config)).toEqual(bundle(ASSETS_DIR, config));
   });
 
-  it('normalises an export: no root, no instance IDs or timestamp, the canonical URI, query_context unfolded', () => {
+  it('normalises an export: no root, no instance IDs (in names or references) or timestamp, the canonical URI, query_context unfolded', () => {
     const chart = [
       'slice_name: Top 10',
       'params:',
@@ -63,12 +63,23 @@ describe('superset assets', () => {
         name: 'assets_export_20261126T101010/dashboards/Online_sales_7.yaml',
         data: Buffer.from('      chartId: 345\n'),
       },
+      // Superset 6 names datasets with their ID too; a table whose name ends in digits keeps them.
+      {
+        name: 'assets_export_20261126T101010/datasets/salesflow/sales_totals_12.yaml',
+        data: Buffer.from('a: 1\n'),
+      },
+      {
+        name: 'assets_export_20261126T101010/datasets/salesflow/sales_2024_13.yaml',
+        data: Buffer.from('b: 2\n'),
+      },
     ]);
     const files = Object.fromEntries(normaliseExport(zip).map((f) => [f.name, f.text]));
     expect(Object.keys(files).sort()).toEqual([
       'charts/Top_10.yaml',
       'dashboards/Online_sales.yaml',
       'databases/salesflow.yaml',
+      'datasets/salesflow/sales_2024.yaml',
+      'datasets/salesflow/sales_totals.yaml',
       'metadata.yaml',
     ]);
     expect(files['metadata.yaml']).toBe("timestamp: '2026-01-01T00:00:00+00:00'\n");

@@ -139,9 +139,18 @@ export function normaliseExport(zip: Buffer): Array<{ name: string; text: string
         .replace(/("datasource":\s*\{\s*"id":\s*)\d+/g, '$10')
         .replace(/("datasource":\s*")\d+__/g, '$10__')
         .replace(/("(?:chart_id|slice_id|dashboardId)":\s*)\d+/g, '$10');
-      return { name: name.replace(/^((charts|dashboards)\/.+?)_\d+\.yaml$/, '$1.yaml'), text: unfold(out) };
+      return { name: withoutId(name), text: unfold(out) };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * A file name without the row ID Superset appends: charts/Top_10_345.yaml, dashboards/Online_sales_7.yaml and
+ * datasets/<database>/sales_totals_2.yaml (Superset 6.1 names datasets with an ID too; 4.1 did not). Database
+ * files have none.
+ */
+function withoutId(name: string): string {
+  return name.replace(/^((?:charts|dashboards|datasets\/[^/]+)\/.+?)_\d+\.yaml$/, '$1.yaml');
 }
 
 export async function exportAssets(api: SupersetApi, dir: string): Promise<string[]> {

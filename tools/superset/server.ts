@@ -42,6 +42,7 @@ function secretFile(file: string, make: () => string): { value: string; created:
 function writeSupersetConfig(s: SupersetState): void {
   // Regenerated every start, so a salesflow upgrade changes it; it holds no secret, only where the secrets are.
   const py = `# Written by \`salesflow superset\` on every start: edits are lost.
+import copy
 import os
 
 import pymysql
@@ -55,8 +56,17 @@ with open(os.path.join(_STATE, "secret-key")) as _f:
     SECRET_KEY = _f.read().strip()
 SQLALCHEMY_DATABASE_URI = "sqlite:///" + os.path.join(_STATE, "superset.db")
 DATA_DIR = _STATE
-# No usage pings to third parties (and no example data: nothing here runs 'superset load-examples').
-SCARF_ANALYTICS = False
+# No usage pings to third parties (and no example data: nothing here runs 'superset load-examples'). The web UI
+# on PyPI is built with Scarf's telemetry pixel in it (only a build-time SCARF_ANALYTICS=false leaves it out; no
+# runtime setting does), so Superset's own content security policy, minus the pixel's host, makes the browser
+# refuse to load it. This file runs at the end of superset.config, whose defaults are all set by then.
+from superset.config import TALISMAN_CONFIG as _DEFAULT_TALISMAN
+
+TALISMAN_CONFIG = copy.deepcopy(_DEFAULT_TALISMAN)
+_CSP = TALISMAN_CONFIG["content_security_policy"]
+for _directive, _sources in _CSP.items():
+    if isinstance(_sources, list):
+        _CSP[_directive] = [s for s in _sources if "scarf.sh" not in s]
 # One process serves one analyst: in-memory rate limits are enough (and say so, instead of warning).
 RATELIMIT_STORAGE_URI = "memory://"
 # Live numbers: never serve a cached chart result (the dashboard refreshes every 15 s).
@@ -71,7 +81,6 @@ export function supersetEnv(s: SupersetState): NodeJS.ProcessEnv {
     SUPERSET_CONFIG_PATH: s.configFile,
     SUPERSET_HOME: s.dir,
     FLASK_APP: 'superset',
-    SCARF_ANALYTICS: 'false',
     // Superset's Python must not pick up a user's PYTHONPATH or site packages.
     PYTHONNOUSERSITE: '1',
     PYTHONPATH: '',
@@ -103,7 +112,13 @@ export async function prepareState(
     }
   };
   if (done !== SUPERSET_VERSION) {
-    log(`superset: initialising its metadata store in ${s.dir} (first run only, ~30 s)`);
+    // A store an older Superset made (4.1.4 before salesflow moved to 6.1) is migrated in place, keeping the
+    // admin, its password and whatever an analyst built; that Superset cannot open it afterwards.
+    log(
+      done
+        ? `superset: upgrading its metadata store in ${s.dir} from Superset ${done} to ${SUPERSET_VERSION} (once, ~1.5 minutes)`
+        : `superset: initialising its metadata store in ${s.dir} (first run only, ~1.5 minutes)`,
+    );
     await superset(['db', 'upgrade']);
   }
   const password = secretFile(s.passwordFile, () => randomBytes(12).toString('base64url'));
