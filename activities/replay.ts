@@ -10,7 +10,7 @@ import type { PublishOrdersInput, PublishOrdersResult, PublishProgress } from '.
 import type { DeadLetter } from '../src/core/dead-letter';
 import { encodeOrderMessage } from '../src/core/message';
 import { Pacer } from '../src/core/pacing';
-import { produceBatch, produceDeadLetters } from '../src/io/kafka';
+import { type OutMessage, produceBatch, produceDeadLetters } from '../src/io/kafka';
 import type { ActivityDeps } from './deps';
 import { readOrdersFile } from './input-file';
 
@@ -25,76 +25,129 @@ export function replayActivities(deps: ActivityDeps) {
     async publishOrders(input: PublishOrdersInput): Promise<PublishOrdersResult> {
       await deps.topics();
       const producer = await deps.producer();
-      const resumed = activityInfo().heartbeatDetails as PublishProgress | undefined;
-      const progress: PublishProgress = resumed ?? {
-        rows: 0,
-        published: 0,
-        badRows: 0,
-        totalRows: input.totalRows ?? null,
-        lastOrderId: null,
-      };
-      progress.firstBadRows ??= []; // absent from a heartbeat of an older worker
-      const dlqMaxBytes = await deps.dlqMaxBytes();
+      const progress = resumedProgress(input);
       const resumedFrom = progress.rows;
       const started = Date.now();
-      const pacer = new Pacer(input);
-      const batchLimit = input.max ? 2000 : Math.max(1, Math.min(500, Math.floor((input.rate ?? 1000) / 10)));
-      let orders: Array<{ key: string; value: string }> = [];
-      let bad: DeadLetter[] = [];
-      let badBytes = 0;
+      const dlqMaxBytes = await deps.dlqMaxBytes();
       let lastBeat = 0;
-      let seen = 0;
-
-      const flush = async () => {
+      const sender = new BatchSender(async ({ orders, bad, lastOrderId }) => {
         if (orders.length) await produceBatch(producer, input.topic, orders);
         if (bad.length) await produceDeadLetters(producer, deps.config.dlqTopic, bad, dlqMaxBytes);
-        progress.rows += orders.length + bad.length;
-        progress.published += orders.length;
-        progress.badRows += bad.length;
-        // Listed once sent, so a heartbeat never names a row a retried attempt will read again.
-        for (const letter of bad) {
-          if (progress.firstBadRows!.length >= MAX_BAD_ROWS_LISTED) break;
-          progress.firstBadRows!.push({ line: Number(letter.headers.line), reason: letter.headers.detail });
-        }
-        orders = [];
-        bad = [];
-        badBytes = 0;
+        // Counted once sent, so a heartbeat never names a row a retried attempt will read again.
+        noteSent(progress, orders.length, bad, lastOrderId);
         if (Date.now() - lastBeat >= HEARTBEAT_MS) {
           heartbeat(progress);
           lastBeat = Date.now();
         }
-      };
-
+      });
+      const pacer = new Pacer(input);
+      const batchLimit = input.max
+        ? MAX_RATE_BATCH
+        : Math.max(1, Math.min(500, Math.floor((input.rate ?? 1000) / 10)));
+      let batch = emptyBatch();
+      let seen = 0;
       for await (const item of readOrdersFile(input.file)) {
         if (seen++ < resumedFrom) continue; // published by an earlier attempt
         if (item.ok) {
           const wait = pacer.delayFor(item.order);
           if (wait > 0) {
-            await flush();
+            await sender.push(batch);
+            batch = emptyBatch();
+            await sender.drain(); // paced: what is due now is sent before the pause
             await sleepOrCancel(wait);
           }
-          orders.push({ key: String(item.order.id), value: encodeOrderMessage(item.order) });
-          progress.lastOrderId = item.order.id;
+          batch.orders.push({ key: String(item.order.id), value: encodeOrderMessage(item.order) });
+          batch.lastOrderId = item.order.id;
         } else {
-          const value = Buffer.from(item.raw ?? '', 'utf8');
-          badBytes += value.length;
-          bad.push({
-            key: `${input.file}:${item.line}`,
-            value,
-            headers: {
-              reason: 'bad_csv_row',
-              detail: item.reason,
-              file: input.file,
-              line: String(item.line),
-            },
-          });
+          batch.bad.push(badRowLetter(input.file, item.line, item.raw, item.reason));
+          batch.badBytes += batch.bad[batch.bad.length - 1].value.length;
         }
-        if (orders.length + bad.length >= batchLimit || badBytes >= MAX_PENDING_BAD_BYTES) await flush();
+        if (batch.orders.length + batch.bad.length >= batchLimit || batch.badBytes >= MAX_PENDING_BAD_BYTES) {
+          await sender.push(batch);
+          batch = emptyBatch();
+        }
       }
-      await flush();
+      await sender.push(batch);
+      await sender.drain();
       heartbeat(progress);
       return { ...progress, seconds: (Date.now() - started) / 1000, resumedFrom };
     },
+  };
+}
+
+/** Rows read at max rate before they are handed to the producer (sent in requests of at most 1,000). */
+const MAX_RATE_BATCH = 2000;
+
+interface Batch {
+  orders: OutMessage[];
+  bad: DeadLetter[];
+  badBytes: number;
+  lastOrderId: number | null;
+}
+
+const emptyBatch = (): Batch => ({ orders: [], bad: [], badBytes: 0, lastOrderId: null });
+
+/**
+ * Sends batches in order, one at a time, while the next one is read: the producer's wait for the broker (acks
+ * from all in-sync replicas) overlaps parsing and encoding the next rows instead of idling the activity. One
+ * send at a time keeps order, and the idempotent producer serialises its requests to a broker anyway.
+ */
+export class BatchSender {
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(private readonly send: (batch: Batch) => Promise<void>) {}
+
+  /** Waits for the batch before (rethrowing its failure), then starts sending this one without waiting. */
+  async push(batch: Batch): Promise<void> {
+    await this.inFlight;
+    if (!batch.orders.length && !batch.bad.length) return;
+    const sending = this.send(batch);
+    sending.catch(() => undefined); // awaited by the next push or drain; not an unhandled rejection meanwhile
+    this.inFlight = sending;
+  }
+
+  /** Resolves once every batch pushed is sent; rejects with a failed send. */
+  drain(): Promise<void> {
+    return this.inFlight;
+  }
+}
+
+/** Where an attempt starts: a retried attempt resumes from its last heartbeat. */
+function resumedProgress(input: PublishOrdersInput): PublishProgress {
+  const resumed = activityInfo().heartbeatDetails as PublishProgress | undefined;
+  const progress: PublishProgress = resumed ?? {
+    rows: 0,
+    published: 0,
+    badRows: 0,
+    totalRows: input.totalRows ?? null,
+    lastOrderId: null,
+  };
+  progress.firstBadRows ??= []; // absent from a heartbeat of an older worker
+  return progress;
+}
+
+function noteSent(
+  progress: PublishProgress,
+  published: number,
+  bad: DeadLetter[],
+  lastOrderId: number | null,
+) {
+  progress.rows += published + bad.length;
+  progress.published += published;
+  progress.badRows += bad.length;
+  if (lastOrderId !== null) progress.lastOrderId = lastOrderId;
+  for (const letter of bad) {
+    if (progress.firstBadRows!.length >= MAX_BAD_ROWS_LISTED) break;
+    progress.firstBadRows!.push({ line: Number(letter.headers.line), reason: letter.headers.detail });
+  }
+}
+
+/** A CSV row that is not an order, as its dead letter: the original line's bytes, the reason, where it was. */
+function badRowLetter(file: string, line: number, raw: string | undefined, reason: string): DeadLetter {
+  return {
+    key: `${file}:${line}`,
+    value: Buffer.from(raw ?? '', 'utf8'),
+    headers: { reason: 'bad_csv_row', detail: reason, file, line: String(line) },
   };
 }
 

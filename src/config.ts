@@ -39,6 +39,8 @@ export interface Config {
    * 300 %). See workers/worker.ts.
    */
   workerHeapGrowingPercent: number;
+  /** A worker's young-generation semi-space, MB (bin/salesflow.js starts the worker with it). */
+  workerSemiSpaceMb: number;
   /** The worker's log level for Temporal's own messages (SALESFLOW_LOG). */
   workerLogLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Testing aid: a pause between a flush part's Cassandra writes and its commit, for the crash tests. */
@@ -384,6 +386,7 @@ export function loadConfig(env: Env = process.env): Config {
     flushPartRecords: int(env, 'FLUSH_PART_RECORDS', 10_000, 1, 1_000_000),
     commitIntervalMs: int(env, 'COMMIT_INTERVAL_MS', 500, 50, 60_000),
     workerHeapGrowingPercent: int(env, 'WORKER_HEAP_GROWING_PERCENT', 50, 0, 300),
+    workerSemiSpaceMb: int(env, 'WORKER_SEMI_SPACE_MB', 16, 1, 256),
     workerLogLevel: str(
       env,
       'SALESFLOW_LOG',

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
     expect(c.countedRetentionDays).toBe(7);
     expect(c.flushPartRecords).toBe(10_000);
     expect(c.workerHeapGrowingPercent).toBe(50);
+    expect(c.workerSemiSpaceMb).toBe(16);
   });
 
   it('reads and trims values, derives the DLQ topic and the database from the URL', () => {
@@ -59,6 +60,7 @@ describe('loadConfig', () => {
     ['CASSANDRA_DAY_BUCKETS', '0', /an integer from 1 to 1024/],
     ['CASSANDRA_DAY_BUCKETS', '2000', /an integer from 1 to 1024/],
     ['WORKER_HEAP_GROWING_PERCENT', '301', /an integer from 0 to 300/],
+    ['WORKER_SEMI_SPACE_MB', '0', /an integer from 1 to 256/],
     ['TEMPORAL_ADDRESS', 'localhost', /host:port/],
     ['TEMPORAL_ADDRESS', 'localhost:99999', /port 1-65535/],
     ['TEMPORAL_ADDRESS', 'localhost:0', /port 1-65535/],

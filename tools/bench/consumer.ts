@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { REPO_ROOT } from '../../src/config';
+import { loadConfig, REPO_ROOT } from '../../src/config';
 import { addStageMs, emptyStageMs, parseProfileLine } from '../../src/core/profile';
 import { onInterrupt } from './interrupt';
 import { processCpuSeconds, processPeakRssMb } from './meter';
@@ -87,5 +87,10 @@ export function spawnWorker(env: Record<string, string>): ConsumerProcess {
 
 /** The plain loop (plain-loop.ts) as its own process, replaying `ordersCsv`. */
 export function spawnPlainLoop(env: Record<string, string>, ordersCsv: string): ConsumerProcess {
-  return new ConsumerProcess([path.join(__dirname, 'plain-loop.js')], { ...env, BENCH_LOOP_FILE: ordersCsv });
+  // The worker's young generation (bin/salesflow.js starts `salesflow worker` with it), so the two compare.
+  const semiSpace = `--max-semi-space-size=${loadConfig({ ...process.env, ...env }).workerSemiSpaceMb}`;
+  return new ConsumerProcess([semiSpace, path.join(__dirname, 'plain-loop.js')], {
+    ...env,
+    BENCH_LOOP_FILE: ordersCsv,
+  });
 }
