@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_GENERATE_OPTIONS, generateOrders } from '../../src/core/generate';
 import { decodeOrderMessage, encodeOrderMessage, replaceNonFiniteTokens } from '../../src/core/message';
 import type { Order } from '../../src/core/types';
 
@@ -129,6 +130,28 @@ describe('encodeOrderMessage', () => {
       'User ID',
     ]);
     expect(text).toContain('"Discount":null');
+  });
+
+  it('writes exactly what JSON.stringify of the same object writes, for generated orders and edge values', () => {
+    const reference = (o: Order) =>
+      JSON.stringify({
+        ID: o.id,
+        'Created At': o.createdAt,
+        Discount: o.discount,
+        'Product ID': o.productId,
+        Quantity: o.quantity,
+        Subtotal: o.subtotal,
+        Tax: o.tax,
+        Total: o.total,
+        'User ID': o.userId,
+      });
+    const edges: Order[] = [
+      { ...order, discount: null, subtotal: -0, tax: 1e-7, total: 1e21 },
+      { ...order, id: Number.MAX_SAFE_INTEGER, subtotal: 5e-324, total: 123456789.12345679 },
+      { ...order, createdAt: 'quote " and \\ backslash', discount: 0.1 + 0.2 },
+    ];
+    const generated = [...generateOrders({ ...DEFAULT_GENERATE_OPTIONS, orders: 2000, seed: 11 })];
+    for (const o of [...edges, ...generated]) expect(encodeOrderMessage(o)).toBe(reference(o));
   });
 
   it('round-trips through decode exactly, floats included', () => {

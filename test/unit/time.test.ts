@@ -32,6 +32,16 @@ describe('isIsoTimestamp and eventTimeMs', () => {
     expect(isIsoTimestamp('2019-02-29T00:00:00Z')).toBe(false);
     expect(isIsoTimestamp('2019-04-31T00:00:00Z')).toBe(false);
     expect(isIsoTimestamp('2019-00-10T00:00:00Z')).toBe(false);
+    // Centuries are leap years only every 400 years; every month's last day, and the day after it.
+    expect(isIsoTimestamp('2000-02-29T00:00:00Z')).toBe(true);
+    expect(isIsoTimestamp('1900-02-29T00:00:00Z')).toBe(false);
+    expect(isIsoTimestamp('2100-02-29T00:00:00Z')).toBe(false);
+    const last = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    last.forEach((days, i) => {
+      const month = String(i + 1).padStart(2, '0');
+      expect(isIsoTimestamp(`2019-${month}-${days}T23:59:59+14:00`)).toBe(true);
+      expect(isIsoTimestamp(`2019-${month}-${days + 1}T00:00:00Z`)).toBe(false);
+    });
   });
 
   it('requires seconds and an offset, allows 1–9 fraction digits', () => {
