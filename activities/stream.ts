@@ -16,9 +16,10 @@ import {
 } from '../src/core/flush-plan';
 import { profileLine, StageClock } from '../src/core/profile';
 import { windowStartFor } from '../src/core/time';
+import { SalesflowError } from '../src/errors';
 import { deleteRawOrders, rawOrderRow, upsertRawOrders } from '../src/io/cassandra';
+import { SinkRejectedError } from '../src/io/driver-errors';
 import { earliestOffsets, highWatermarks, produceDeadLetters, readRange } from '../src/io/kafka';
-import { isMysqlDataError, SinkRejectedError } from '../src/io/sink-errors';
 import {
   alreadyCounted,
   committedUnit,
@@ -67,18 +68,22 @@ async function startOffsets(
   return { checkpoint, offsets, partitions: all.size };
 }
 
-/** The commit refused the values of this part's records: one of them (or a sum they make) cannot be stored. */
-class PartRefusedError extends Error {
+/**
+ * The commit refused the values of this part's records: one of them (or a sum they make) cannot be stored.
+ * Retriable: the part is tried again halved, and a record already dead-lettered refused again is not the data's
+ * fault, so the activity is tried again.
+ */
+class PartRefusedError extends SalesflowError {
   constructor(
     readonly records: readonly SourceRecord[],
     readonly cause: SinkRejectedError,
   ) {
-    super(cause.message);
+    super(cause.message, { retriable: true });
   }
 }
 
 /** Cassandra refused these records' values; the part is planned again with them dead-lettered. */
-class RecordsRefusedError extends Error {
+class RecordsRefusedError extends SalesflowError {
   constructor(readonly refused: Map<string, string>) {
     super(`cassandra refused ${refused.size} records`);
   }
@@ -161,7 +166,7 @@ export function streamActivities(deps: ActivityDeps) {
             }
             const position = positionOf(e.records[0]);
             // Refused again with that record already dead-lettered: the data is not what fails. Retry, loudly.
-            if (refused.has(position)) throw e.cause;
+            if (refused.has(position)) throw e;
             refused.set(position, e.message);
             budget = null;
             continue;
@@ -278,8 +283,7 @@ async function writeRawOrders(deps: ActivityDeps, plan: PartPlan): Promise<void>
       deps.config.cassandraKeyspace,
       rows.slice(i, i + 5000),
     );
-    for (const [k, e] of refusedHere)
-      refused.set(positionOf(plan.counted[i + k].record), `cassandra: ${e.message}`);
+    for (const [k, e] of refusedHere) refused.set(positionOf(plan.counted[i + k].record), e.message);
     heartbeat({ cassandra: Math.min(rows.length, i + 5000) });
   }
   if (!refused.size) return;
@@ -401,8 +405,7 @@ async function flushPart(
       complete,
     });
   } catch (e) {
-    if (isMysqlDataError(e) && read.records.length)
-      throw new PartRefusedError(read.records, new SinkRejectedError('mysql', (e as Error).message));
+    if (e instanceof SinkRejectedError && read.records.length) throw new PartRefusedError(read.records, e);
     throw e;
   }
   clock.mark('commit');

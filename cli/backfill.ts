@@ -15,7 +15,7 @@ import {
   type ReconcileResult,
 } from '../src/contract';
 import { backfillRangeProblem } from '../src/core/days';
-import { alreadyRunning, EXIT, notFound, usageError } from '../src/errors';
+import { AlreadyRunningError, EXIT, NotFoundError, UsageError } from '../src/errors';
 import { backfillWorkflowId, reconcileWorkflowId } from '../src/ids';
 import { money, Progress, printTable, progressBar } from '../src/terminal';
 import { backfill, reconcile } from '../workflows/backfill';
@@ -64,19 +64,19 @@ export async function runBackfill(args: string[]): Promise<number> {
   const config = loadConfig();
   const json = Boolean(p.values.json);
   if (p.values.reconcile) return runReconcile(Boolean(p.values.apply), json);
-  if (p.values.apply) throw usageError('--apply goes with --reconcile');
+  if (p.values.apply) throw new UsageError('--apply goes with --reconcile');
 
   const from = String(p.values.from ?? '');
   const to = String(p.values.to ?? '');
   const rangeProblem = backfillRangeProblem(from, to);
-  if (rangeProblem) throw usageError(rangeProblem);
+  if (rangeProblem) throw new UsageError(rangeProblem);
   const source = String(p.values.source ?? (p.values.file ? 'csv' : 'cassandra'));
   if (source !== 'cassandra' && source !== 'csv')
-    throw usageError(`--source must be cassandra or csv, got ${source}`);
-  if (source === 'csv' && !p.values.file) throw usageError('--source csv needs --file');
+    throw new UsageError(`--source must be cassandra or csv, got ${source}`);
+  if (source === 'csv' && !p.values.file) throw new UsageError('--source csv needs --file');
   const file = p.values.file ? path.resolve(String(p.values.file)) : undefined;
   if (source === 'csv' && !p.values.status && !p.values.cancel && !fs.existsSync(file!))
-    throw usageError(`orders file not found: ${file}`);
+    throw new UsageError(`orders file not found: ${file}`);
   const concurrency = numberFlag(p.values.concurrency, 'concurrency', { integer: true, min: 1 });
   const workflowId = backfillWorkflowId(config, from, to);
 
@@ -95,7 +95,7 @@ export async function runBackfill(args: string[]): Promise<number> {
       const handle = await existingHandle(client, workflowId, 'backfill');
       const before = (await handle.describe()).status.name;
       if (before !== 'RUNNING')
-        throw notFound(`no running backfill ${workflowId} (it is ${before.toLowerCase()})`);
+        throw new NotFoundError(`no running backfill ${workflowId} (it is ${before.toLowerCase()})`);
       await handle.cancel();
       // It stops at the next day boundary of every running month; without a worker, when one picks it up.
       let timer: NodeJS.Timeout | undefined;
@@ -129,7 +129,7 @@ export async function runBackfill(args: string[]): Promise<number> {
       typedSearchAttributes: kindSearchAttributes('backfill', source),
       staticSummary: `backfill ${from}..${to} from ${source === 'csv' ? file : 'Cassandra'} into ${config.mysqlDatabase}.sales_daily`,
     });
-    if (!started) throw alreadyRunning(`this backfill is already running: workflow ${workflowId}`);
+    if (!started) throw new AlreadyRunningError(`this backfill is already running: workflow ${workflowId}`);
     if (!json) console.error(`backfill started: workflow ${workflowId}`);
     if (!p.values.wait) {
       if (json) console.log(JSON.stringify({ workflowId, started }));
@@ -171,7 +171,8 @@ async function runReconcile(apply: boolean, json: boolean): Promise<number> {
       typedSearchAttributes: kindSearchAttributes('reconcile'),
       staticSummary: `reconcile the running totals in ${config.mysqlDatabase}${apply ? ' and repair them' : ''}`,
     });
-    if (!started) throw alreadyRunning(`a reconcile is already running: workflow ${handle.workflowId}`);
+    if (!started)
+      throw new AlreadyRunningError(`a reconcile is already running: workflow ${handle.workflowId}`);
     const r = await resultOf<ReconcileResult>(handle);
     if (json) console.log(JSON.stringify(r));
     else {

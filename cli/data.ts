@@ -5,7 +5,7 @@ import { loadCustomers, readRunningTotals, resetAll } from '../app/ops/data';
 import { asksHelp, parse } from '../src/args';
 import { loadConfig } from '../src/config';
 import type { SalesRow } from '../src/core/aggregate';
-import { CliError, EXIT, usageError } from '../src/errors';
+import { EXIT, SalesflowError, UsageError } from '../src/errors';
 import { money, printTable } from '../src/terminal';
 
 export function printTotals(rows: SalesRow[]): void {
@@ -59,7 +59,7 @@ export async function runCustomers(args: string[]): Promise<number> {
   else console.error(`customers: ${loaded} of ${rows} rows loaded from ${file}`);
   for (const b of bad) console.error(`customers: bad row at ${b}`);
   if (bad.length)
-    throw new CliError(
+    throw new SalesflowError(
       skipBad
         ? `${bad.length} bad rows in ${file} skipped, ${loaded} loaded`
         : `${bad.length} bad rows in ${file}: nothing loaded (--skip-bad loads the good rows)`,
@@ -81,7 +81,7 @@ export async function runReset(args: string[]): Promise<number> {
   }
   const config = loadConfig();
   if (!p.values.yes) {
-    if (!process.stdin.isTTY) throw usageError('reset needs --yes when not run interactively');
+    if (!process.stdin.isTTY) throw new UsageError('reset needs --yes when not run interactively');
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
     const answer = await rl.question(
       `This empties topic ${config.ordersTopic}, the MySQL tables in ${config.mysqlDatabase} and the raw orders. Type 'yes': `,

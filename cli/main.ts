@@ -2,9 +2,8 @@
  * `salesflow <command>`: the contract scripts and tests rely on. Every command has --help; failures print one
  * line on stderr and exit with a code from ./errors (0 ok, 2 usage, 3 not found, 4 already running, 5 unreachable).
  */
-import { ConfigError, loadConfig, redactSecrets } from '../src/config';
-import { CliError, EXIT } from '../src/errors';
-import { isConnectionFailure, ServiceUnreachableError, serviceOf, unreachableMessage } from '../src/io/reach';
+import { redactSecrets } from '../src/config';
+import { EXIT, SalesflowError } from '../src/errors';
 
 type Command = { summary: string; run: (args: string[]) => Promise<number> };
 
@@ -141,52 +140,21 @@ export async function main(argv: string[]): Promise<void> {
   try {
     process.exitCode = await command.run(args);
   } catch (e) {
-    process.exitCode = exitCodeFor(e);
-    // One line, for scripts: the first line of the reason (SALESFLOW_DEBUG=1 prints the stack too). A connection
-    // failure names the service and its variable; no configured password is ever printed.
-    const unreachable = unreachableReason(e);
-    if (unreachable) process.exitCode = EXIT.unreachable;
-    console.error(redactSecrets(`salesflow ${name}: ${(unreachable ?? reasonOf(e)).split('\n')[0]}`));
+    // Every failure worth a reason is a SalesflowError: drivers' errors are wrapped where they enter (a connection
+    // failure names the service and its variable), Temporal's where the CLI waits. One line, for scripts: the
+    // first line of the reason (SALESFLOW_DEBUG=1 prints the stack too); no configured password is ever printed.
+    process.exitCode = e instanceof SalesflowError ? e.exitCode : EXIT.failure;
+    console.error(redactSecrets(`salesflow ${name}: ${String((e as Error)?.message ?? e).split('\n')[0]}`));
     // Read here, not through loadConfig: the config itself may be what failed.
-    if (process.env.SALESFLOW_DEBUG) console.error(redactSecrets(String((e as Error)?.stack ?? e)));
+    if (process.env.SALESFLOW_DEBUG) console.error(redactSecrets(stacks(e)));
   }
 }
 
-/**
- * The reason to print: Temporal wraps it (workflow failed ← activity failed ← the error that says why), so a
- * failed workflow reports the innermost cause, e.g. "backfill failed: orders file not found: /x.csv".
- */
-export function reasonOf(e: unknown): string {
-  const message = String((e as Error)?.message ?? e);
-  if ((e as Error)?.name !== 'WorkflowFailedError') return message;
-  let cause = (e as { cause?: unknown }).cause as
-    | { cause?: unknown; message?: string; name?: string }
-    | undefined;
-  while (cause?.cause) cause = cause.cause as typeof cause;
-  if (!cause) return message;
-  if (cause.name === 'CancelledFailure') return 'the workflow was cancelled';
-  if (cause.name === 'TerminatedFailure')
-    return `the workflow was terminated${cause.message ? `: ${cause.message}` : ''}`;
-  return `the workflow failed: ${cause.message || cause.name}`;
-}
-
-/** "MySQL at 127.0.0.1:1 (MYSQL_URL) refused the connection" for a connection failure nobody named yet. */
-export function unreachableReason(e: unknown): string | undefined {
-  if (e instanceof ServiceUnreachableError) return e.message;
-  if (e instanceof CliError || e instanceof ConfigError) return undefined;
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch {
-    return undefined;
-  }
-  const service = serviceOf(e, config);
-  return service ? unreachableMessage(service, config, e) : undefined;
-}
-
-export function exitCodeFor(e: unknown): number {
-  if (e instanceof CliError) return e.exitCode;
-  if (e instanceof ServiceUnreachableError) return EXIT.unreachable;
-  if (e instanceof ConfigError) return EXIT.usage;
-  return isConnectionFailure(e) ? EXIT.unreachable : EXIT.failure;
+/** The stack of the error and of each cause under it: a wrapped driver error's own stack says where it arose. */
+function stacks(e: unknown): string {
+  const out: string[] = [];
+  let cur = e as { cause?: unknown } | undefined;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 8; depth++, cur = cur.cause as typeof cur)
+    out.push(String((cur as Error).stack ?? cur));
+  return out.join('\ncaused by: ');
 }

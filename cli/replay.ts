@@ -6,7 +6,7 @@ import { withClient } from '../app/ops/temporal';
 import { numberFlag, parse } from '../src/args';
 import { loadConfig } from '../src/config';
 import type { PublishOrdersResult, PublishProgress } from '../src/contract';
-import { alreadyRunning, CliError, EXIT, usageError } from '../src/errors';
+import { AlreadyRunningError, EXIT, SalesflowError, UsageError } from '../src/errors';
 import { Progress, progressBar } from '../src/terminal';
 
 export const REPLAY_HELP = `Usage: salesflow replay [--file data/orders.csv] [--rate N | --speedup N | --max] [--wait [--accept-bad]] [--json]
@@ -67,9 +67,9 @@ export async function runReplay(args: string[]): Promise<number> {
   const speedup = numberFlag(p.values.speedup, 'speedup', { min: 0.001 });
   const max = Boolean(p.values.max);
   if ([rate !== undefined, speedup !== undefined, max].filter(Boolean).length > 1) {
-    throw usageError('choose one pace: --rate N, --speedup N or --max');
+    throw new UsageError('choose one pace: --rate N, --speedup N or --max');
   }
-  if (p.values['accept-bad'] && !p.values.wait) throw usageError('--accept-bad goes with --wait');
+  if (p.values['accept-bad'] && !p.values.wait) throw new UsageError('--accept-bad goes with --wait');
   const config = loadConfig();
   const input = await replayInput(config, {
     file: String(p.values.file ?? 'data/orders.csv'),
@@ -79,7 +79,7 @@ export async function runReplay(args: string[]): Promise<number> {
   });
   return withClient(config, async (client) => {
     const { handle, started } = await startReplay(client, config, input);
-    if (!started) throw alreadyRunning(`a replay is already running: workflow ${handle.workflowId}`);
+    if (!started) throw new AlreadyRunningError(`a replay is already running: workflow ${handle.workflowId}`);
     if (!p.values.json)
       console.error(`replay started: workflow ${handle.workflowId}, ${input.totalRows} rows`);
     if (!p.values.wait) {
@@ -91,7 +91,7 @@ export async function runReplay(args: string[]): Promise<number> {
     if (p.values.json) console.log(JSON.stringify({ workflowId: handle.workflowId, ...result }));
     else for (const line of badRowLines(result)) console.error(line);
     if (result.badRows && !p.values['accept-bad'])
-      throw new CliError(
+      throw new SalesflowError(
         `${result.badRows} of ${result.rows} rows refused, sent to the dead-letter topic ${config.dlqTopic} ` +
           '(--accept-bad exits 0 all the same)',
       );

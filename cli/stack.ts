@@ -2,11 +2,11 @@
 import * as fs from 'node:fs';
 import { asksHelp, parse } from '../src/args';
 import { loadConfig } from '../src/config';
-import { CliError, EXIT, unreachable, usageError } from '../src/errors';
+import { EXIT, NotFoundError, UsageError } from '../src/errors';
 import { migrateCassandra } from '../src/io/cassandra';
 import { migrateMysql } from '../src/io/mysql';
 import { printTable } from '../src/terminal';
-import { type ServiceStatus, StackError, StackManager } from '../tools/stack/manager';
+import { StackManager } from '../tools/stack/manager';
 import type { ServiceName } from '../tools/stack/service';
 
 const SERVICES: ServiceName[] = ['temporal', 'kafka', 'mysql', 'cassandra'];
@@ -23,7 +23,7 @@ Services: ${SERVICES.join(', ')}. A service whose env var points at a server tha
 function services(positionals: string[]): ServiceName[] | undefined {
   for (const p of positionals) {
     if (!SERVICES.includes(p as ServiceName))
-      throw usageError(`unknown service '${p}' (expected ${SERVICES.join(', ')})`);
+      throw new UsageError(`unknown service '${p}' (expected ${SERVICES.join(', ')})`);
   }
   return positionals.length ? (positionals as ServiceName[]) : undefined;
 }
@@ -40,13 +40,8 @@ export async function runStack(args: string[]): Promise<number> {
   switch (sub) {
     case 'up': {
       const started = Date.now();
-      let statuses: ServiceStatus[];
-      try {
-        statuses = await manager.up(services(p.positionals));
-      } catch (e) {
-        if (e instanceof StackError) throw unreachable(e.message);
-        throw e;
-      }
+      // A service that does not come up is a StackError, exit 5.
+      const statuses = await manager.up(services(p.positionals));
       await migrate(statuses.map((s) => s.name));
       console.error(
         `stack up: ${statuses.length} services healthy in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -78,16 +73,16 @@ export async function runStack(args: string[]): Promise<number> {
     }
     case 'logs': {
       const [name] = services(p.positionals) ?? [];
-      if (!name) throw usageError('stack logs needs a service name');
+      if (!name) throw new UsageError('stack logs needs a service name');
       const file = manager.logFile(name);
-      if (!fs.existsSync(file)) throw new CliError(`no log for ${name} at ${file}`, EXIT.notFound);
+      if (!fs.existsSync(file)) throw new NotFoundError(`no log for ${name} at ${file}`);
       const n = Number(p.values.lines ?? 100);
       const lines = fs.readFileSync(file, 'utf8').split('\n');
       console.log(lines.slice(-n - 1).join('\n'));
       return EXIT.ok;
     }
     default:
-      throw usageError(`unknown stack command '${sub}' (expected up, down, status or logs; see --help)`);
+      throw new UsageError(`unknown stack command '${sub}' (expected up, down, status or logs; see --help)`);
   }
 }
 

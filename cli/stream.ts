@@ -1,11 +1,11 @@
 /** `salesflow worker`, `salesflow stream start|stop|pause|resume|status`. */
 
 import { startStreamWorkflow, streamStatus } from '../app/ops/stream';
-import { existingHandle, isRunning, withClient } from '../app/ops/temporal';
+import { existingHandle, isRunning, withClient, workflowResult } from '../app/ops/temporal';
 import { asksHelp, parse } from '../src/args';
 import { loadConfig } from '../src/config';
 import { pauseSignal, resumeSignal, stopSignal } from '../src/contract';
-import { alreadyRunning, EXIT, notFound, usageError } from '../src/errors';
+import { AlreadyRunningError, EXIT, NotFoundError, UsageError } from '../src/errors';
 import { streamWorkflowId } from '../src/ids';
 import { money, printTable } from '../src/terminal';
 
@@ -49,7 +49,7 @@ export async function runStream(args: string[]): Promise<number> {
     return sub ? EXIT.ok : EXIT.usage;
   }
   if (!['start', 'stop', 'pause', 'resume', 'status'].includes(sub))
-    throw usageError(
+    throw new UsageError(
       `unknown stream command '${sub}' (expected start, stop, pause, resume or status; see --help)`,
     );
   const config = loadConfig();
@@ -60,7 +60,7 @@ export async function runStream(args: string[]): Promise<number> {
         const { handle, started } = await startStreamWorkflow(client, config);
         const info = { workflowId: handle.workflowId, started, taskQueue: config.taskQueue };
         if (p.values.json) console.log(JSON.stringify(info));
-        if (!started) throw alreadyRunning(`stream already running: workflow ${handle.workflowId}`);
+        if (!started) throw new AlreadyRunningError(`stream already running: workflow ${handle.workflowId}`);
         if (!p.values.json)
           console.log(`stream started: workflow ${handle.workflowId} on task queue ${config.taskQueue}`);
         return EXIT.ok;
@@ -69,9 +69,9 @@ export async function runStream(args: string[]): Promise<number> {
       case 'pause':
       case 'resume': {
         const handle = await existingHandle(client, id, 'stream');
-        if (!(await isRunning(handle))) throw notFound(`no running stream workflow ${id}`);
+        if (!(await isRunning(handle))) throw new NotFoundError(`no running stream workflow ${id}`);
         await handle.signal({ stop: stopSignal, pause: pauseSignal, resume: resumeSignal }[sub]);
-        if (sub === 'stop' && p.values.wait) await handle.result();
+        if (sub === 'stop' && p.values.wait) await workflowResult(handle);
         if (p.values.json) console.log(JSON.stringify({ workflowId: id, signal: sub }));
         else console.log(`stream ${sub}${sub === 'stop' && p.values.wait ? 'ped' : ' signalled'}: ${id}`);
         return EXIT.ok;
@@ -125,7 +125,7 @@ export async function runStream(args: string[]): Promise<number> {
         return EXIT.ok;
       }
       default:
-        throw usageError(`unknown stream command '${sub}'`);
+        throw new UsageError(`unknown stream command '${sub}'`);
     }
   });
 }

@@ -4,8 +4,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { numberFlag, parse } from '../src/args';
 import { type Config, loadConfig } from '../src/config';
-import { CliError, EXIT, notFound, unreachable, usageError } from '../src/errors';
-import { createPool, mysqlTarget } from '../src/io/mysql';
+import { EXIT, NotFoundError, SalesflowError, UnreachableError, UsageError } from '../src/errors';
+import { checkReadonlyAccount } from '../src/io/preflight';
 import { DASHBOARD_SLUG, exportAssets, importAssets, SupersetApi } from '../tools/superset/assets';
 import { ASSETS_DIR, ensureVenv, SUPERSET_VERSION } from '../tools/superset/install';
 import { ADMIN_USER, prepareState, startServer, stateOf } from '../tools/superset/server';
@@ -31,28 +31,6 @@ Options:
   --port N       port (default 8088; 0 picks a free one)
   --export DIR   export the running Superset's assets into DIR and exit`;
 
-/** Fails fast, before any install or start, when Superset could not read our tables anyway. */
-async function checkReadonly(config: Config): Promise<void> {
-  const pool = createPool(config, { readonly: true, connectionLimit: 1 });
-  const t = mysqlTarget(config);
-  try {
-    await pool.query('SELECT 1 FROM sales_totals LIMIT 1');
-  } catch (e) {
-    const err = e as { code?: string; message: string };
-    if (err.code === 'ER_ACCESS_DENIED_ERROR')
-      throw unreachable(
-        `MySQL at ${t.host}:${t.port} rejected the read-only user ${config.mysqlReadonlyUser}: check MYSQL_READONLY_PASSWORD (and MYSQL_READONLY_USER)`,
-      );
-    if (['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'].includes(err.code ?? ''))
-      throw unreachable(`MySQL is unreachable at ${t.host}:${t.port}: ${err.message}`);
-    throw new CliError(
-      `MySQL as the read-only user ${config.mysqlReadonlyUser}: ${err.message} (npx salesflow migrate creates the user and tables)`,
-    );
-  } finally {
-    await pool.end();
-  }
-}
-
 /** The port, checked free now so a taken port is a clear message, not a gunicorn log line. 0 picks one. */
 function claimPort(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -60,7 +38,9 @@ function claimPort(port: number): Promise<number> {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         e.code === 'EADDRINUSE'
-          ? new CliError(`127.0.0.1:${port} is already in use (another Superset?): try --port ${port + 1}`)
+          ? new SalesflowError(
+              `127.0.0.1:${port} is already in use (another Superset?): try --port ${port + 1}`,
+            )
           : e,
       ),
     );
@@ -74,7 +54,7 @@ function claimPort(port: number): Promise<number> {
 function adminPassword(config: Config): string {
   const file = stateOf(config).passwordFile;
   if (!fs.existsSync(file))
-    throw notFound(
+    throw new NotFoundError(
       `no Superset in ${path.dirname(file)}: run \`salesflow superset\` first (same SALESFLOW_STATE)`,
     );
   return fs.readFileSync(file, 'utf8').trim();
@@ -87,7 +67,7 @@ async function runExport(config: Config, port: number, dir: string): Promise<num
     .then((r) => r.ok)
     .catch(() => false);
   if (!up)
-    throw unreachable(
+    throw new UnreachableError(
       `no Superset answers on ${url}: start \`salesflow superset --port ${port}\` first, then export`,
     );
   const api = await SupersetApi.login(url, ADMIN_USER, password);
@@ -104,15 +84,16 @@ export async function runSuperset(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const port = numberFlag(p.values.port, 'port', { integer: true, min: 0 }) ?? 8088;
-  if (port > 65535) throw usageError(`--port expects a port from 0 to 65535, got ${port}`);
-  if (p.values.export === '') throw usageError('--export expects a folder');
+  if (port > 65535) throw new UsageError(`--port expects a port from 0 to 65535, got ${port}`);
+  if (p.values.export === '') throw new UsageError('--export expects a folder');
   const config = loadConfig();
   if (typeof p.values.export === 'string') {
-    if (port === 0) throw usageError('--export needs the --port of the running Superset');
+    if (port === 0) throw new UsageError('--export needs the --port of the running Superset');
     return runExport(config, port, path.resolve(p.values.export));
   }
 
-  await checkReadonly(config);
+  // Before any install or start: Superset could not read our tables anyway.
+  await checkReadonlyAccount(config);
   const bound = await claimPort(port);
   const log = (line: string) => console.error(line);
   const started = Date.now();
@@ -146,7 +127,7 @@ export async function runSuperset(args: string[]): Promise<number> {
       }
       const how = await outcome;
       if (how !== 'signal')
-        throw new CliError(`Superset exited by itself (code ${how}); see ${state.logFile}`);
+        throw new SalesflowError(`Superset exited by itself (code ${how}); see ${state.logFile}`);
     } finally {
       await server.stop();
     }

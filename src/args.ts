@@ -1,6 +1,6 @@
 /** Flag parsing shared by every command: node:util parseArgs with `--help` and clear usage errors. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { usageError } from './errors';
+import { UsageError } from './errors';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -20,7 +20,7 @@ export function parse(args: string[], options: Options, allowPositionals = false
     });
     return { values: values as Parsed['values'], positionals, help: Boolean(values.help) };
   } catch (e) {
-    throw usageError((e as Error).message);
+    throw new UsageError((e as Error).message);
   }
 }
 
@@ -36,7 +36,7 @@ export function numberFlag(value: unknown, name: string, opts: { integer?: boole
     n < min ||
     (opts.integer && !Number.isInteger(n))
   ) {
-    throw usageError(
+    throw new UsageError(
       `--${name} expects ${opts.integer ? 'an integer' : 'a number'} >= ${min}, got ${JSON.stringify(value)}`,
     );
   }

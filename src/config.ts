@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { EXIT, SalesflowError } from './errors';
 
 export interface Config {
   temporalAddress: string;
@@ -82,14 +83,14 @@ export type CassandraReplication =
   | { class: 'SimpleStrategy'; factor: number }
   | { class: 'NetworkTopologyStrategy'; factors: Record<string, number> };
 
-export class ConfigError extends Error {
+/** A setting that cannot be used: exit 2, like a bad flag. */
+export class ConfigError extends SalesflowError {
   constructor(
     readonly variable: string,
     expected: string,
     actual: string,
   ) {
-    super(`${variable}=${JSON.stringify(actual)} is invalid: expected ${expected}`);
-    this.name = 'ConfigError';
+    super(`${variable}=${JSON.stringify(actual)} is invalid: expected ${expected}`, { exitCode: EXIT.usage });
   }
 }
 

@@ -8,8 +8,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { createActivities } from '../activities';
 import type { Config } from '../src/config';
 import { checkDataServices } from '../src/io/preflight';
-import { reaching } from '../src/io/reach';
 import { temporalConnectionOptions } from '../src/io/security';
+import { temporalUnreachable } from '../src/io/temporal';
 import { ACTIVITY_SLOTS, ServiceClients, tuneHeap } from './clients';
 
 export interface RunningWorker {
@@ -56,7 +56,9 @@ export async function startWorker(
   }
   // Reach and log in to every service before polling: a worker that cannot would take tasks only to fail them.
   const [temporal, data] = await Promise.allSettled([
-    reaching('temporal', config, () => NativeConnection.connect(temporalConnectionOptions(config))),
+    NativeConnection.connect(temporalConnectionOptions(config)).catch(async (e) => {
+      throw await temporalUnreachable(config, e);
+    }),
     checkDataServices(config),
   ]);
   if (temporal.status === 'rejected') throw temporal.reason;

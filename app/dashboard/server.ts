@@ -3,7 +3,7 @@
  * API the page and scripts use, reading MySQL with the read-only user. Server-sent events tell the page when a
  * window (or a backfill) has committed; the page then refetches.
  *
- * The API (GET or HEAD; bad parameters 400 {error}, unknown paths 404, other methods 405, MySQL failing 503):
+ * The API (GET or HEAD; bad parameters 400 {error}, unknown paths 404, other methods 405, MySQL unreachable 503):
  *   /api/sales/by-state?source=S   [{state, orders, amount}], amount descending (sales_totals)
  *   /api/sales/totals              {orders, amount, bySource: [{source, orders, amount}] (every source, in
  *                                  SOURCES order), rows: [{source, state, orders, amount}] (amount descending)}
@@ -22,6 +22,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'mysql2/promise';
 import { type Config, redactSecrets } from '../../src/config';
+import { EXIT, SalesflowError } from '../../src/errors';
 import { streamWorkflowId } from '../../src/ids';
 import { createPool } from '../../src/io/mysql';
 import { type EventStreams, eventStreams } from './events';
@@ -29,7 +30,6 @@ import { sendJson } from './respond';
 import { type ApiHandler, apiRoutes, routeOf } from './routes';
 import { serveStatic } from './static';
 import { type StreamProbe, streamProbe } from './stream-health';
-import { BadRequest } from './validate';
 
 export type { StreamHealth } from './stream-health';
 
@@ -38,13 +38,14 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-/** 503 is for MySQL really being unreachable (refused, timed out, gone, too many connections, denied). */
-export function mysqlUnreachable(e: unknown): boolean {
-  const code = String((e as { code?: unknown })?.code ?? '');
-  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|PROTOCOL_CONNECTION_LOST|ER_CON_COUNT_ERROR|ER_ACCESS_DENIED_ERROR|ER_DBACCESS_DENIED_ERROR|ER_SERVER_SHUTDOWN)$/.test(
-    code,
-  );
-}
+/**
+ * The HTTP status for a failure, as the CLI's exit code for it: a bad parameter 400, MySQL really unreachable
+ * (refused, timed out, gone, too many connections, our login or database refused) 503, anything else 500.
+ */
+const STATUS_BY_EXIT: Partial<Record<number, number>> = { [EXIT.usage]: 400, [EXIT.unreachable]: 503 };
+
+export const httpStatusOf = (e: unknown): number =>
+  (e instanceof SalesflowError && STATUS_BY_EXIT[e.exitCode]) || 500;
 
 /** Any error nobody expected answers 500 (never 503: that means MySQL is unreachable) and never crashes us. */
 function internalError(res: http.ServerResponse, e: unknown): void {
@@ -134,9 +135,9 @@ function answer(handler: ApiHandler, q: URLSearchParams, res: http.ServerRespons
   handler(q).then(
     (body) => sendJson(res, 200, body),
     (e) => {
-      if (e instanceof BadRequest) sendJson(res, 400, { error: e.message });
-      else if (mysqlUnreachable(e)) sendJson(res, 503, { error: `MySQL: ${(e as Error).message}` });
-      else internalError(res, e);
+      const status = httpStatusOf(e);
+      if (status === 500) internalError(res, e);
+      else sendJson(res, status, { error: (e as Error).message });
     },
   );
 }

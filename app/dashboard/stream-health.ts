@@ -3,28 +3,21 @@
  * asked for the workflow's description and its `status` query under short deadlines. Never throws: an unreachable
  * Temporal, a missing workflow or one no worker answers are states the health panel shows.
  */
-import type { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import type { Config } from '../../src/config';
 import type { StreamHealth } from './api';
 
 export type { StreamHealth };
 
 import { statusQuery } from '../../src/contract';
+import { EXIT, SalesflowError } from '../../src/errors';
 import { streamWorkflowId } from '../../src/ids';
-import { temporalConnectionOptions } from '../../src/io/security';
+import { connectTemporal, diagnoseTemporal, temporalFailure } from '../../src/io/temporal';
 import { isWorkflowNotFound } from '../ops/temporal';
 
 const CONNECT_MS = 2000;
 const DESCRIBE_MS = 2000;
 const QUERY_MS = 1500;
-
-const grpcCode = (e: unknown): number | undefined => {
-  const err = e as { code?: unknown; cause?: { code?: unknown } };
-  const code = typeof err.code === 'number' ? err.code : err.cause?.code;
-  return typeof code === 'number' ? code : undefined;
-};
-const DEADLINE_EXCEEDED = 4;
-const UNAVAILABLE = 14;
 
 export interface StreamProbe {
   /** The stream's health now; concurrent callers share one round trip. */
@@ -42,14 +35,9 @@ export function streamProbe(config: Config): StreamProbe {
 
   const connect = () => {
     connecting ??= (async () => {
-      const { Client, Connection } = await import('@temporalio/client');
       // No retry interceptor: a dashboard wants a quick answer (the page asks again at the next window), and a
       // retry timer left behind could fire on a connection already closed.
-      const connection = await Connection.connect({
-        ...temporalConnectionOptions(config),
-        connectTimeout: CONNECT_MS,
-        interceptors: [],
-      });
+      const connection = await connectTemporal(config, { connectTimeout: CONNECT_MS, interceptors: [] });
       return { client: new Client({ connection, namespace: config.temporalNamespace }), connection };
     })().catch((e) => {
       connecting = null;
@@ -63,11 +51,7 @@ export function streamProbe(config: Config): StreamProbe {
     try {
       ({ client } = await connect());
     } catch (e) {
-      return {
-        ...empty,
-        status: 'unreachable',
-        detail: `Temporal at ${config.temporalAddress}: ${(e as Error).message}`,
-      };
+      return { ...empty, status: 'unreachable', detail: (e as Error).message };
     }
     const handle = client.workflow.getHandle(workflowId);
     let running: boolean;
@@ -78,16 +62,13 @@ export function streamProbe(config: Config): StreamProbe {
     } catch (e) {
       if (isWorkflowNotFound(e))
         return { ...empty, status: 'not found', detail: 'start it: npx salesflow stream start' };
-      if (grpcCode(e) === UNAVAILABLE || grpcCode(e) === DEADLINE_EXCEEDED) {
+      const failure = temporalFailure(config, e);
+      if (failure instanceof SalesflowError && failure.exitCode === EXIT.unreachable) {
         // Drop the connection: the next call reconnects (Temporal may have restarted).
         const old = connecting;
         connecting = null;
         void old?.then((c) => c.connection.close()).catch(() => undefined);
-        return {
-          ...empty,
-          status: 'unreachable',
-          detail: `Temporal at ${config.temporalAddress}: ${(e as Error).message}`,
-        };
+        return { ...empty, status: 'unreachable', detail: failure.message };
       }
       return { ...empty, status: 'unknown', detail: (e as Error).message };
     }
@@ -107,7 +88,7 @@ export function streamProbe(config: Config): StreamProbe {
       return health;
     } catch (e) {
       // A running workflow answers queries only through a worker polling its task queue.
-      if (grpcCode(e) === DEADLINE_EXCEEDED)
+      if (diagnoseTemporal(e).fault === 'timeout')
         return {
           ...empty,
           status: 'no worker',

@@ -4,15 +4,11 @@
  */
 import { daysBetween, isDate } from '../../src/core/days';
 import { SOURCES, type Source } from '../../src/core/types';
+import { UsageError } from '../../src/errors';
 import type { Granularity } from './api';
 
-export class BadRequest extends Error {
-  readonly status = 400;
-  constructor(message: string) {
-    super(message);
-    this.name = 'BadRequest';
-  }
-}
+/** A parameter the API cannot take: answered 400, as the CLI exits 2 on a bad flag. */
+export class BadRequest extends UsageError {}
 
 /** Rejects parameters an endpoint does not know, so a typo never silently falls back to a default. */
 export function onlyParams(params: URLSearchParams, allowed: readonly string[]): void {

@@ -1,8 +1,8 @@
 import type { Config } from '../../src/config';
 import type { SalesRow } from '../../src/core/aggregate';
-import { CsvFormatError, readCustomersCsv } from '../../src/core/csv';
+import { readCustomersCsv } from '../../src/core/csv';
 import type { Customer } from '../../src/core/types';
-import { CliError, unreachable, usageError } from '../../src/errors';
+import { UnreachableError, UsageError } from '../../src/errors';
 import { replayWorkflowId, streamWorkflowId } from '../../src/ids';
 import { connectCassandra, truncateRawOrders } from '../../src/io/cassandra';
 import { createKafka, ensureTopics } from '../../src/io/kafka';
@@ -53,8 +53,8 @@ export async function loadCustomers(
       else bad.push(`line ${item.line}: ${item.reason}`);
     }
   } catch (e) {
-    if (e instanceof CsvFormatError) throw new CliError(e.message);
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw usageError(`customers file not found: ${file}`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new UsageError(`customers file not found: ${file}`);
     throw e;
   }
   if (bad.length && !opts.skipBad) return { rows, loaded: 0, bad };
@@ -151,7 +151,7 @@ export async function unreachableStores(config: Config): Promise<DeadStore[]> {
 export async function resetAll(config: Config): Promise<void> {
   const dead = await unreachableStores(config);
   if (dead.length) {
-    throw unreachable(
+    throw new UnreachableError(
       `${dead.map((d) => `${d.service} at ${d.address} did not answer (${d.reason})`).join('; ')}: nothing was reset`,
     );
   }

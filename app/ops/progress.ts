@@ -1,5 +1,6 @@
 /** One way to wait for a workflow while reporting its progress: the replay and the backfill both use it. */
 import type { WorkflowHandle } from '@temporalio/client';
+import { workflowResult } from './temporal';
 import { noWorkerPolls } from './worker-presence';
 
 /** How long a wait goes on before it checks that a worker polls the workflow's task queue. */
@@ -52,7 +53,7 @@ export async function resultWithProgress<R, P>(
   everyMs = 500,
 ): Promise<R> {
   let finished = false;
-  const result = handle.result().finally(() => {
+  const result = workflowResult<R>(handle).finally(() => {
     finished = true;
   });
   const started = Date.now();
@@ -67,7 +68,7 @@ export async function resultWithProgress<R, P>(
     const p = await read().catch(() => null);
     if (p) onProgress(p);
   }
-  return (await result) as R;
+  return await result;
 }
 
 /** The workflow's result, saying once if no worker is there to produce it. */

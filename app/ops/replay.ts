@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Config } from '../../src/config';
 import { kindSearchAttributes, type PublishOrdersInput, type PublishProgress } from '../../src/contract';
-import { usageError } from '../../src/errors';
+import { UsageError } from '../../src/errors';
 import { replayWorkflowId } from '../../src/ids';
 import { replayOrders } from '../../workflows/replay';
 import { startOrAttach } from './temporal';
@@ -26,7 +26,7 @@ export async function replayInput(
   opts: { file: string; rate?: number; speedup?: number; max?: boolean },
 ) {
   const file = path.resolve(opts.file);
-  if (!fs.existsSync(file)) throw usageError(`orders file not found: ${file}`);
+  if (!fs.existsSync(file)) throw new UsageError(`orders file not found: ${file}`);
   const input: PublishOrdersInput = {
     file,
     topic: config.ordersTopic,

@@ -1,36 +1,61 @@
 /** Temporal client helpers shared by the CLI commands: connect, start-or-report, describe. */
 import {
+  CancelledFailure,
   Client,
-  Connection,
+  TerminatedFailure,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   type WorkflowHandle,
   WorkflowNotFoundError,
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import type { Config } from '../../src/config';
-import { notFound, unreachable } from '../../src/errors';
-import { unreachableMessage } from '../../src/io/reach';
-import { temporalConnectionOptions } from '../../src/io/security';
+import { NotFoundError, SalesflowError } from '../../src/errors';
+import { connectTemporal, temporalFailure } from '../../src/io/temporal';
 
 export async function connectClient(config: Config): Promise<{ client: Client; close: () => Promise<void> }> {
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: 5000 });
-  } catch (e) {
-    throw unreachable(`${unreachableMessage('temporal', config, e)}: ${(e as Error).message}`);
-  }
+  const connection = await connectTemporal(config, { connectTimeout: 5000 });
   const client = new Client({ connection, namespace: config.temporalNamespace });
   return { client, close: () => connection.close() };
 }
 
+/** Runs `fn` with a client; Temporal's gRPC errors (the server gone mid-command) come out as the family's. */
 export async function withClient<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
   const { client, close } = await connectClient(config);
   try {
     return await fn(client);
+  } catch (e) {
+    throw temporalFailure(config, e);
   } finally {
     await close();
   }
+}
+
+/**
+ * A workflow's failure as the family error that says why. Temporal wraps the reason (workflow failed ← activity
+ * failed ← the error that says why), so a failed workflow reports the innermost cause, e.g. "the workflow failed:
+ * orders file not found: /x.csv". Any other error is returned as it is.
+ */
+export function workflowFailure(e: unknown): unknown {
+  if (!(e instanceof WorkflowFailedError)) return e;
+  let cause = e.cause;
+  while (cause?.cause instanceof Error) cause = cause.cause;
+  if (!cause) return new SalesflowError(e.message, { cause: e });
+  if (cause instanceof CancelledFailure)
+    return new SalesflowError('the workflow was cancelled', { cause: e });
+  if (cause instanceof TerminatedFailure)
+    return new SalesflowError(`the workflow was terminated${cause.message ? `: ${cause.message}` : ''}`, {
+      cause: e,
+    });
+  return new SalesflowError(`the workflow failed: ${cause.message || cause.name}`, { cause: e });
+}
+
+/** The workflow's result; its failure as the family error that says why (workflowFailure). */
+export function workflowResult<R>(handle: WorkflowHandle): Promise<R> {
+  return handle.result().catch((e) => {
+    throw workflowFailure(e);
+  });
 }
 
 /**
@@ -95,7 +120,7 @@ export async function existingHandle(
   try {
     await handle.describe();
   } catch (e) {
-    if (isWorkflowNotFound(e)) throw notFound(`no ${what} workflow (${workflowId})`);
+    if (isWorkflowNotFound(e)) throw new NotFoundError(`no ${what} workflow (${workflowId})`);
     throw e;
   }
   return handle;

@@ -17,6 +17,7 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { SalesflowError } from '../errors';
 import { customerProblem } from './customers';
 import { validateOrderFields } from './message';
 import {
@@ -28,12 +29,8 @@ import {
   type Product,
 } from './types';
 
-export class CsvFormatError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CsvFormatError';
-  }
-}
+/** A file that is not the CSV it should be (its header): reading it again cannot help. */
+export class CsvFormatError extends SalesflowError {}
 
 /** A file path, or a stream of its bytes. */
 export type CsvSource = string | Readable;

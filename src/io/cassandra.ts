@@ -8,8 +8,11 @@ import { type Config, ConfigError } from '../config';
 import { dayBucket } from '../core/buckets';
 import { eventDay } from '../core/time';
 import type { Order } from '../core/types';
+import { diagnoseCassandra } from './cassandra-errors';
+import { SinkRejectedError } from './driver-errors';
+import { guarded } from './guard';
+import { wrapperFor } from './reach';
 import { cassandraSecurityOptions, replicationCql } from './security';
-import { isCassandraValueError } from './sink-errors';
 
 /** A counted order as the raw-order tables keep it: its fields, its day, and the Kafka record it came from. */
 export interface RawOrderRow extends Omit<Order, 'id'> {
@@ -50,8 +53,9 @@ export function CASSANDRA_SCHEMA(
   ];
 }
 
+/** A connected client; what it throws is the family's (src/io/reach.ts), never the driver's own errors. */
 export async function connectCassandra(config: Config, opts: { keyspace?: boolean } = {}): Promise<Client> {
-  const client = new Client({
+  const driver = new Client({
     contactPoints: config.cassandraContactPoints,
     localDataCenter: config.cassandraLocalDc,
     keyspace: opts.keyspace === false ? undefined : config.cassandraKeyspace,
@@ -63,6 +67,7 @@ export async function connectCassandra(config: Config, opts: { keyspace?: boolea
     policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 5000, false) },
     ...cassandraSecurityOptions(config),
   });
+  const client = guarded(driver, wrapperFor({ service: 'cassandra', config }, diagnoseCassandra));
   await client.connect();
   return client;
 }
@@ -285,6 +290,24 @@ export const BATCH_BYTES = 64 * 1024;
 const rowBytes = (r: RawOrderRow) =>
   160 + Buffer.byteLength(r.raw) + Buffer.byteLength(r.createdAt) + Buffer.byteLength(r.day);
 
+/**
+ * A refused value, as a SinkRejectedError: the client says one so; our own encoding (rawOrderValues, dayBucket)
+ * throws a RangeError or TypeError for one. Undefined for any other failure.
+ */
+function refusal(e: unknown): SinkRejectedError | undefined {
+  if (e instanceof SinkRejectedError) return e;
+  if (e instanceof TypeError || e instanceof RangeError)
+    return new SinkRejectedError('cassandra', e.message, {}, e);
+  return undefined;
+}
+
+/** Row i's write failed with `e`: a refused value is the row's (in `refused`), anything else the write's. */
+function noteFailure(result: WriteResult, refused: Map<number, Error>, i: number, e: unknown): void {
+  const value = refusal(e);
+  if (value) refused.set(i, value);
+  else result.failure ??= e as Error;
+}
+
 /** Runs tasks (which never throw) with at most `concurrency` in flight, stopping early once `stop()` says so. */
 async function runPool(tasks: Array<() => Promise<void>>, concurrency: number, stop: () => boolean) {
   let next = 0;
@@ -317,10 +340,7 @@ async function writeRows(
 ): Promise<WriteResult> {
   const o = { ...DEFAULT_WRITE_OPTIONS, ...opts };
   const result: WriteResult = { refused: new Map(), refusedById: new Map(), refusedByDay: new Map() };
-  const note = (refused: Map<number, Error>, i: number, e: unknown) => {
-    if (isCassandraValueError(e)) refused.set(i, e as Error);
-    else result.failure ??= e as Error;
-  };
+  const note = (refused: Map<number, Error>, i: number, e: unknown) => noteFailure(result, refused, i, e);
   const stop = () => result.failure !== undefined;
   const idInsert = `INSERT INTO ${keyspace}.orders_by_id (${INSERT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
   const dayInsert = `INSERT INTO ${keyspace}.${DAY_TABLE} (${INSERT_COLUMNS}, bucket) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
@@ -379,7 +399,7 @@ async function writeRows(
           }));
           await client.batch(queries, { prepare: true, logged: false });
         } catch (e) {
-          if (!isCassandraValueError(e)) {
+          if (!refusal(e)) {
             result.failure ??= e as Error;
             return;
           }

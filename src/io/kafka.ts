@@ -22,6 +22,9 @@ import {
 } from 'kafkajs';
 import type { Config } from '../config';
 import { type DeadLetter, fitDeadLetter, messageSize, splitBySize } from '../core/dead-letter';
+import { DriverError } from './driver-errors';
+import { guarded, wrapOf } from './guard';
+import { diagnoseKafka } from './kafka-errors';
 import {
   type FetchedPartition,
   type FetchedRecord,
@@ -30,6 +33,7 @@ import {
   newCluster,
   READ_COMMITTED,
 } from './kafka-internals';
+import { wrapperFor } from './reach';
 import { kafkaSecurityOptions } from './security';
 
 /** A client for a quick yes/no about the brokers (a probe, a check): short timeouts, few or no retries. */
@@ -40,8 +44,9 @@ export interface KafkaCheck {
   retries: number;
 }
 
+/** A client whose admins, producers and consumers throw the family's errors (src/io/reach.ts), not kafkajs's. */
 export function createKafka(config: Config, check?: KafkaCheck): Kafka {
-  return new Kafka({
+  const kafka = new Kafka({
     clientId: check?.clientId ?? 'salesflow',
     brokers: config.kafkaBrokers,
     logLevel: logLevel.NOTHING,
@@ -53,6 +58,11 @@ export function createKafka(config: Config, check?: KafkaCheck): Kafka {
       : { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
     ...kafkaSecurityOptions(config),
   });
+  return guarded(kafka, wrapperFor({ service: 'kafka', config }, diagnoseKafka), [
+    'admin',
+    'producer',
+    'consumer',
+  ]);
 }
 
 async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
@@ -130,7 +140,7 @@ async function ensurePartitions(admin: Admin, topic: string, wanted: number): Pr
   if (have > 0 && have < wanted) {
     await admin.createPartitions({ topicPartitions: [{ topic, count: wanted }] }).catch((e: Error) => {
       // Another worker grew it first.
-      if (!/INVALID_PARTITIONS|already has/i.test(`${(e as { type?: string }).type} ${e.message}`)) throw e;
+      if (!(e instanceof DriverError && e.code === 'INVALID_PARTITIONS')) throw e;
     });
   }
 }
@@ -283,6 +293,9 @@ export async function readRange(
     await cluster.connect();
     await cluster.addTargetTopic(topic);
     return await readLoop(cluster, topic, partition, BigInt(fromOffset), opts);
+  } catch (e) {
+    // kafkajs's internals are past the guarded client: their errors are wrapped here, as the client would.
+    throw wrapOf(kafka)(e);
   } finally {
     await cluster.disconnect().catch(() => undefined);
   }

@@ -15,6 +15,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as mysql from 'mysql2/promise';
 import type { Config } from '../config';
+import { DriverError } from './driver-errors';
+import { connected } from './guard';
+import { diagnoseMysql } from './mysql-errors';
+import { wrapperFor } from './reach';
 
 /** What the pipeline does in its own databases: DML, and the migration's/reset's DDL (TRUNCATE needs DROP). */
 export const PIPELINE_PRIVILEGES = 'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX';
@@ -43,9 +47,21 @@ async function revoke(admin: mysql.Connection, sql: string, args: unknown[]): Pr
   try {
     await admin.query(sql, args);
   } catch (e) {
-    const errno = (e as { errno?: number }).errno;
-    if (errno !== 1141 && errno !== 1147) throw e;
+    if (!(e instanceof DriverError && (e.errno === 1141 || e.errno === 1147))) throw e;
   }
+}
+
+/**
+ * Root over the stack's unix socket (socket authentication: only the OS user that runs the stack gets in); no
+ * MYSQL_TLS, since the socket never leaves the machine. Its errors are the family's, as every client's here.
+ */
+export function connectRoot(
+  config: Config,
+  socketPath: string,
+  timeoutMs?: number,
+): Promise<mysql.Connection> {
+  const connecting = mysql.createConnection({ socketPath, user: 'root', connectTimeout: timeoutMs });
+  return connected(connecting, wrapperFor({ service: 'mysql', config }, diagnoseMysql));
 }
 
 /**
@@ -58,8 +74,7 @@ export async function stackAdminConnection(config: Config): Promise<mysql.Connec
   if (!fs.existsSync(socketPath)) return undefined;
   let admin: mysql.Connection | undefined;
   try {
-    // No MYSQL_TLS here: a unix socket of the stack's own server never leaves the machine.
-    admin = await mysql.createConnection({ socketPath, user: 'root', connectTimeout: 2000 });
+    admin = await connectRoot(config, socketPath, 2000);
     const [rows] = await admin.query<mysql.RowDataPacket[]>('SELECT @@port AS port');
     const t = config.mysql;
     const loopback = ['127.0.0.1', 'localhost', '::1'].includes(t.host);

@@ -6,7 +6,11 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import * as mysql from 'mysql2/promise';
 import type { Config, MysqlTarget } from '../config';
+import { DriverError } from './driver-errors';
+import { connected, guarded } from './guard';
+import { diagnoseMysql } from './mysql-errors';
 import { DASHBOARD_TABLES, grantReadonly, stackAdminConnection } from './mysql-grants';
+import { wrapperFor } from './reach';
 import { mysqlSslOptions } from './security';
 
 export type Pool = mysql.Pool;
@@ -16,10 +20,14 @@ export type { MysqlTarget };
 /** Where MYSQL_URL points (parsed once, by loadConfig). */
 export const mysqlTarget = (config: Config): MysqlTarget => config.mysql;
 
+/** What a MySQL client of this account throws: mysql2's errors as the family's (src/io/reach.ts). */
+const mysqlFailure = (config: Config, opts: { readonly?: boolean } = {}) =>
+  wrapperFor({ service: 'mysql', config, readonly: opts.readonly }, diagnoseMysql);
+
 /** One connection as the pipeline's account; `database` also selects (and so checks access to) its database. */
 export function connectMysql(config: Config, opts: { database?: boolean } = {}): Promise<mysql.Connection> {
   const t = mysqlTarget(config);
-  return mysql.createConnection({
+  const connecting = mysql.createConnection({
     host: t.host,
     port: t.port,
     user: t.user,
@@ -28,6 +36,7 @@ export function connectMysql(config: Config, opts: { database?: boolean } = {}):
     connectTimeout: 5000,
     ...mysqlSslOptions(config),
   });
+  return connected(connecting, mysqlFailure(config));
 }
 
 export function createPool(
@@ -62,7 +71,7 @@ export function createPool(
     core.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`, () => undefined);
     core.query(`SET SESSION idle_transaction_timeout = ${IDLE_TRANSACTION_SECONDS}`, () => undefined);
   });
-  return pool;
+  return guarded(pool, mysqlFailure(config, opts), ['getConnection']);
 }
 
 /** Below the flush activity's heartbeat timeout (20 s, workflows/stream.ts). */
@@ -273,7 +282,7 @@ export async function migrateMysql(
       );
       if (found.length) continue;
       await admin.query(`ALTER TABLE \`${table}\` ADD INDEX \`${index}\` (${columns})`).catch((e) => {
-        if ((e as { errno?: number }).errno !== ER_DUP_KEYNAME) throw e;
+        if (!(e instanceof DriverError && e.errno === ER_DUP_KEYNAME)) throw e;
       });
     }
     for (const [table, column] of DROPPED_COLUMNS) {
@@ -283,7 +292,7 @@ export async function migrateMysql(
       );
       if (found.length === 0) continue;
       await admin.query(`ALTER TABLE \`${table}\` DROP COLUMN \`${column}\``).catch((e) => {
-        if ((e as { errno?: number }).errno !== ER_CANT_DROP_FIELD_OR_KEY) throw e;
+        if (!(e instanceof DriverError && e.errno === ER_CANT_DROP_FIELD_OR_KEY)) throw e;
       });
     }
     await grantReadonlyUser(config, admin, log);

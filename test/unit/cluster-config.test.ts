@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configuredSecrets, loadConfig, parseReplication, redactSecrets } from '../../src/config';
 import { CASSANDRA_SCHEMA } from '../../src/io/cassandra';
-import { isConnectionFailure, unreachableMessage, whatHappened } from '../../src/io/reach';
 import {
   cassandraSecurityOptions,
   kafkaSecurityOptions,
@@ -240,53 +239,5 @@ describe('secrets', () => {
     expect(redactSecrets('a temporal-key-xyz b kafka-pw-xyz c cass-pw-xyz d app', env)).toBe(
       'a *** b *** c *** d app',
     );
-  });
-
-  it('a connection message with TLS on says which switch to look at, and no secret', () => {
-    const c = loadConfig({ ...env, KAFKA_SSL: 'true' });
-    const handshake = new Error(
-      'Client network socket disconnected before secure TLS connection was established',
-    );
-    const message = unreachableMessage('kafka', c, handshake);
-    expect(message).toBe(
-      'Kafka at 127.0.0.1:9092 (KAFKA_BROKERS) failed the TLS handshake (KAFKA_SSL is on: does the server speak TLS, signed by the CA configured?)',
-    );
-    // Without TLS a refused connection reads as before.
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9092'), { code: 'ECONNREFUSED' });
-    expect(unreachableMessage('kafka', loadConfig({}), refused)).toBe(
-      'Kafka at 127.0.0.1:9092 (KAFKA_BROKERS) refused the connection',
-    );
-  });
-
-  it.each([
-    // The drivers' words for TLS against a plaintext port, as seen against the local stack.
-    [
-      Object.assign(new Error('Server does not support secure connection'), {
-        code: 'HANDSHAKE_NO_SSL_SUPPORT',
-      }),
-    ],
-    [
-      new Error(
-        'All host(s) tried for query failed. First host tried, 127.0.0.1:9042: Error: SSL routines:ssl3_get_record:wrong version number',
-      ),
-    ],
-    [
-      new Error(
-        'Connection error: Client network socket disconnected before secure TLS connection was established',
-      ),
-    ],
-    [
-      Object.assign(new Error('self-signed certificate in certificate chain'), {
-        code: 'SELF_SIGNED_CERT_IN_CHAIN',
-      }),
-    ],
-  ])('a TLS failure is a connection failure, said as such: %s', (e) => {
-    expect(isConnectionFailure(e)).toBe(true);
-    expect(whatHappened(e)).toBe('failed the TLS handshake');
-  });
-
-  it('MySQL’s own protocol handshake timing out is not a TLS failure', () => {
-    const e = Object.assign(new Error('Handshake inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' });
-    expect(whatHappened(e)).toBe('did not answer in time');
   });
 });

@@ -1,7 +1,9 @@
-/** Config messages and CLI error lines never carry a configured password; connection errors map to a service. */
+/** Config messages and CLI error lines never carry a configured password; connection errors name their service. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configuredSecrets, loadConfig, redactSecrets, redactUrl } from '../../src/config';
-import { serviceOf, unreachableMessage } from '../../src/io/reach';
+import type { Service } from '../../src/errors';
+import { diagnoseMysql } from '../../src/io/mysql-errors';
+import { reachMessage, toFamily } from '../../src/io/reach';
 
 describe('secrets in messages', () => {
   it.each([
@@ -43,31 +45,27 @@ describe('secrets in messages', () => {
   });
 });
 
-describe('which service a connection error came from', () => {
-  const config = loadConfig({});
-  const refused = (address: string, port: number) =>
-    Object.assign(new Error(`connect ECONNREFUSED ${address}:${port}`), {
-      code: 'ECONNREFUSED',
-      address,
-      port,
-    });
+describe('a connection error names its service and variable, never a password', () => {
+  const config = loadConfig({ MYSQL_URL: 'mysql://salesflow:pa55word-x@127.0.0.1:3306/sales_data' });
 
-  it('by the address in it', () => {
-    expect(serviceOf(refused('127.0.0.1', 3306), config)).toBe('mysql');
-    expect(serviceOf(refused('127.0.0.1', 9092), config)).toBe('kafka');
-    expect(serviceOf(refused('127.0.0.1', 9042), config)).toBe('cassandra');
-    expect(serviceOf(refused('127.0.0.1', 7233), config)).toBe('temporal');
+  it.each<[Service, string]>([
+    ['mysql', 'MySQL at 127.0.0.1:3306 (MYSQL_URL) refused the connection'],
+    ['kafka', 'Kafka at 127.0.0.1:9092 (KAFKA_BROKERS) refused the connection'],
+    ['cassandra', 'Cassandra at 127.0.0.1:9042 (CASSANDRA_CONTACT_POINTS) refused the connection'],
+    ['temporal', 'Temporal at 127.0.0.1:7233 (TEMPORAL_ADDRESS) refused the connection'],
+  ])('%s', (service, message) => {
+    expect(reachMessage({ service, config }, 'refused')).toBe(message);
   });
 
-  it('by the driver error type, and not at all for other errors', () => {
-    const noHost = Object.assign(new Error('All host(s) tried for query failed'), {
-      name: 'NoHostAvailableError',
-      innerErrors: { '10.0.0.9:9042': new Error('connect ECONNREFUSED') },
-    });
-    expect(serviceOf(noHost, config)).toBe('cassandra');
-    expect(serviceOf(new Error('Table sales.x does not exist'), config)).toBeUndefined();
-    expect(unreachableMessage('kafka', config, refused('127.0.0.1', 9092))).toBe(
-      'Kafka at 127.0.0.1:9092 (KAFKA_BROKERS) refused the connection',
+  it('a refused login, whatever the driver said', () => {
+    const denied = Object.assign(
+      new Error("Access denied for user 'salesflow'@'127.0.0.1' (using password: YES)"),
+      { code: 'ER_ACCESS_DENIED_ERROR', errno: 1045, sqlState: '28000' },
     );
+    const e = toFamily({ service: 'mysql', config }, diagnoseMysql(denied), denied);
+    expect(e.message).toBe(
+      'MySQL at 127.0.0.1:3306 (MYSQL_URL) rejected the login (check the user and password in MYSQL_URL)',
+    );
+    expect(e.message).not.toMatch(/pa55word/);
   });
 });

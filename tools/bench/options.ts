@@ -3,7 +3,7 @@
  * flag is a usage error naming it.
  */
 import { numberFlag, type Parsed } from '../../src/args';
-import { usageError } from '../../src/errors';
+import { UsageError } from '../../src/errors';
 
 export const BENCH_HELP = `Usage: salesflow bench [--orders N] [--rate N] [--freshness-seconds N] [--runs LIST]
                        [--window-seconds N] [--json]
@@ -79,7 +79,7 @@ export function parseRuns(value: string | undefined): Set<RunKind> {
   const runs = value.split(',').map((s) => s.trim());
   for (const r of runs)
     if (!(RUN_KINDS as readonly string[]).includes(r))
-      throw usageError(`--runs: unknown run '${r}' (expected ${RUN_KINDS.join(', ')})`);
+      throw new UsageError(`--runs: unknown run '${r}' (expected ${RUN_KINDS.join(', ')})`);
   return new Set(runs as RunKind[]);
 }
 
@@ -88,7 +88,8 @@ export function parseWorkerCounts(value: string | undefined): number[] {
   if (!value) return [1, 2, 3];
   return value.split(',').map((s) => {
     const n = numberFlag(s.trim(), 'workers', { integer: true, min: 1 });
-    if (n === undefined || n > 16) throw usageError(`--workers: '${s}' is not a worker count from 1 to 16`);
+    if (n === undefined || n > 16)
+      throw new UsageError(`--workers: '${s}' is not a worker count from 1 to 16`);
     return n;
   });
 }

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Config, splitHostPort } from '../../src/config';
+import { UnreachableError } from '../../src/errors';
 import { listensOn, startedIn } from './ownership';
 import { alive, sleep } from './proc';
 import type { ManagedService, Probe, ServiceName, StackContext } from './service';
@@ -23,13 +24,10 @@ export interface ServiceStatus {
   log: string | null;
 }
 
-export class StackError extends Error {
-  constructor(
-    readonly service: ServiceName,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StackError';
+/** A service the stack runs did not start or become healthy: the CLI exits 5, as for any unreachable one. */
+export class StackError extends UnreachableError {
+  constructor(service: ServiceName, message: string) {
+    super(message, { service });
   }
 }
 

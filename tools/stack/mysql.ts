@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as mysql from 'mysql2/promise';
 import type { Config } from '../../src/config';
 import { splitHostPort } from '../../src/config';
-import { dropWildcardReadonly, grantPipeline } from '../../src/io/mysql-grants';
+import { connectRoot, dropWildcardReadonly, grantPipeline } from '../../src/io/mysql-grants';
 import { mysqlSslOptions } from '../../src/io/security';
 import { aptInstall, runOk, sleep, which } from './proc';
 import type { ManagedService, Probe, StackContext } from './service';
@@ -104,7 +104,7 @@ export const mysqlService: ManagedService = {
     const deadline = Date.now() + 60_000;
     for (;;) {
       try {
-        const root = await mysql.createConnection({ socketPath: socketPath(ctx), user: 'root' });
+        const root = await connectRoot(ctx.config, socketPath(ctx));
         try {
           await grantPipeline(root, ctx.config);
           await dropWildcardReadonly(root, ctx.config);

@@ -6,6 +6,8 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Offsets, WindowStats } from '../../contract';
 import type { SalesRow } from '../../core/aggregate';
+import { SalesflowError } from '../../errors';
+import { DriverError } from '../driver-errors';
 import type { Pool } from '../mysql';
 import { chunks, type Db, insertRows, inTransaction } from './sql';
 import { addToTotalsIn } from './totals';
@@ -53,23 +55,28 @@ export interface WindowCommit extends WindowKey {
   complete: boolean;
 }
 
-/** MySQL errors after which the same part, read and planned again, can succeed: nothing of it was committed. */
-const RETRY_PART_ERRNOS = new Set([
-  1062, // duplicate key: another unit counted the same order ID (in another partition) first
-  1205, // lock wait timeout
-  1213, // deadlock
-]);
+/** Duplicate key: another unit counted the same order ID (in another partition) first. */
+const ER_DUP_ENTRY = 1062;
 
+/**
+ * MySQL errors after which the same part, read and planned again, can succeed (nothing of it was committed): a
+ * race lost on a lock (a lock wait timeout or a deadlock: the server says the statement is retriable) or on an
+ * order ID.
+ */
 export function isPartRetry(e: unknown): boolean {
-  return RETRY_PART_ERRNOS.has((e as { errno?: number })?.errno ?? 0);
+  return (
+    e instanceof DriverError &&
+    e.service === 'mysql' &&
+    e.errno !== undefined &&
+    (e.retriable || e.errno === ER_DUP_ENTRY)
+  );
 }
 
-export class OffsetConflictError extends Error {
+/** Another flush committed these partitions since this one read them: this one's part is stale, never committed. */
+export class OffsetConflictError extends SalesflowError {
   constructor(expected: Offsets, actual: Offsets) {
-    super(
-      `offsets moved under this flush: expected ${JSON.stringify(expected)}, found ${JSON.stringify(actual)}`,
-    );
-    this.name = 'OffsetConflictError';
+    const moved = `expected ${JSON.stringify(expected)}, found ${JSON.stringify(actual)}`;
+    super(`offsets moved under this flush: ${moved}`, { retriable: true });
   }
 }
 
