@@ -11,7 +11,9 @@ import { compareTotals } from '../src/core/reconcile';
 import { countedPerLedger } from '../src/core/retention';
 import { eventDay } from '../src/core/time';
 import type { Order } from '../src/core/types';
+import { SalesflowError } from '../src/errors';
 import { orderOf, scanAllOrders, scanDay } from '../src/io/cassandra';
+import { SinkRejectedError } from '../src/io/driver-errors';
 import { replaceDailyRows } from '../src/io/store/daily';
 import { addToTotals, readCountedSnapshot } from '../src/io/store/totals';
 import type { ActivityDeps } from './deps';
@@ -23,12 +25,20 @@ function checkCancelled(): void {
   if (Context.current().cancellationSignal.aborted) throw new CancelledFailure(String(reason ?? 'cancelled'));
 }
 
+/**
+ * A sum MySQL refuses comes from the raw orders, which can be repaired while the backfill retries: the day is
+ * retried like any failure, not failed for good.
+ */
+function retriedWhenRepairable(e: unknown): never {
+  throw e instanceof SinkRejectedError ? new SalesflowError(e.message, { retriable: true, cause: e }) : e;
+}
+
 export function backfillActivities(deps: ActivityDeps) {
   /** Joins one day's orders with the customers and replaces that day's rows. */
   async function writeDay(day: string, orders: Order[]): Promise<BackfillChunkResult> {
     const { joined, unknown } = joinOrders(orders, await deps.customerDims());
     const rows = aggregateBySourceState(joined);
-    await replaceDailyRows(deps.pool, day, rows);
+    await replaceDailyRows(deps.pool, day, rows).catch(retriedWhenRepairable);
     return { days: 1, orders: joined.length, rows: rows.length, unattributed: unknown.length };
   }
 

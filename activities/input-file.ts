@@ -1,19 +1,14 @@
 /** Input files no retry can fix (missing, not a file, not an orders CSV) fail the activity for good, with why. */
 import * as fs from 'node:fs';
-import { ApplicationFailure } from '@temporalio/activity';
-import { INPUT_FILE_ERROR } from '../src/contract';
-import { CsvFormatError, readOrdersCsv } from '../src/core/csv';
+import { readOrdersCsv } from '../src/core/csv';
+import { SalesflowError } from '../src/errors';
 
-const inputFileError = (message: string) => ApplicationFailure.nonRetryable(message, INPUT_FILE_ERROR);
+/** A missing input file, or one that is not a file: not retriable, so the activity fails for good. */
+export class InputFileError extends SalesflowError {}
 
-/** readOrdersCsv, with a missing file or a wrong header as a non-retryable `InputFileError`. */
+/** readOrdersCsv, with a missing file an InputFileError (a wrong header is a CsvFormatError: not retriable either). */
 export async function* readOrdersFile(file: string): ReturnType<typeof readOrdersCsv> {
-  if (!fs.existsSync(file)) throw inputFileError(`orders file not found: ${file}`);
-  if (!fs.statSync(file).isFile()) throw inputFileError(`not a file: ${file}`);
-  try {
-    return yield* readOrdersCsv(file);
-  } catch (e) {
-    if (e instanceof CsvFormatError) throw inputFileError(e.message);
-    throw e;
-  }
+  if (!fs.existsSync(file)) throw new InputFileError(`orders file not found: ${file}`);
+  if (!fs.statSync(file).isFile()) throw new InputFileError(`not a file: ${file}`);
+  return yield* readOrdersCsv(file);
 }

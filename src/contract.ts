@@ -31,8 +31,10 @@ export function kindSearchAttributes(
   return pairs;
 }
 
-/** Failure types no retry can fix: activities throw them non-retryable, workflows list them as such. */
-export const INPUT_FILE_ERROR = 'InputFileError';
+/**
+ * The failure type of a workflow refusing its input. (An activity's failure type is the class name of the error
+ * it threw; a non-retriable one fails for good: workers/failures.ts.)
+ */
 export const INVALID_INPUT = 'InvalidInput';
 
 /** Offsets per partition, as decimal strings (Kafka offsets are int64). */

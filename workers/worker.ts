@@ -11,6 +11,7 @@ import { checkDataServices } from '../src/io/preflight';
 import { temporalConnectionOptions } from '../src/io/security';
 import { temporalUnreachable } from '../src/io/temporal';
 import { ACTIVITY_SLOTS, ServiceClients, tuneHeap } from './clients';
+import { failureInterceptors } from './failures';
 
 export interface RunningWorker {
   worker: Worker;
@@ -74,6 +75,8 @@ export async function startWorker(
     taskQueue: config.taskQueue,
     ...workflowSource(),
     activities: createActivities(deps),
+    // An activity's error that no retry can fix fails it for good (workers/failures.ts).
+    interceptors: { activity: [failureInterceptors] },
     maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
     // No eager activities: by default the worker that completes a workflow task keeps up to 3 of the activities
     // it schedules for itself, so a window's units (scheduled together) piled onto whichever worker ran the

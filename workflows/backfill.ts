@@ -24,7 +24,6 @@ import {
   type BackfillProgress,
   type BackfillResult,
   backfillProgressQuery,
-  INPUT_FILE_ERROR,
   INVALID_INPUT,
   type ReconcileInput,
   type ReconcileResult,
@@ -39,9 +38,9 @@ const acts = proxyActivities<Activities>({
     initialInterval: '1 second',
     maximumInterval: '30 seconds',
     // About three minutes of retries (a restarting database survives them); then the backfill fails with the
-    // reason instead of retrying for ever, and scripts waiting on it get an answer.
+    // reason instead of retrying for ever, and scripts waiting on it get an answer. An error no retry can fix (an
+    // input file that is not an orders CSV) fails at once: the activity's error says so.
     maximumAttempts: 10,
-    nonRetryableErrorTypes: [INPUT_FILE_ERROR],
   },
 });
 

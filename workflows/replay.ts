@@ -6,7 +6,6 @@
 import { patched, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
-  INPUT_FILE_ERROR,
   type PublishOrdersInput,
   type PublishOrdersResult,
   type ReplayStatus,
@@ -17,10 +16,10 @@ const { publishOrders } = proxyActivities<Activities>({
   // A slow paced replay (the seed's 1 order/s) of a large file runs for hours; heartbeats prove it is alive.
   startToCloseTimeout: '7 days',
   heartbeatTimeout: '10 seconds',
+  // An input file no retry can fix (missing, not an orders CSV) fails at once: the activity's error says so.
   retry: {
     initialInterval: '1 second',
     maximumInterval: '30 seconds',
-    nonRetryableErrorTypes: [INPUT_FILE_ERROR],
   },
 });
 

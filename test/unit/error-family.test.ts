@@ -1,6 +1,6 @@
 /**
  * The family and the places that ask it: a guarded client wraps a driver's errors once, on the way out; the CLI's
- * exit code, the dashboard's HTTP status and the flush's re-plan all read the same fields.
+ * exit code, the dashboard's HTTP status, the flush's re-plan and Temporal's retry all read the same fields.
  */
 import {
   ApplicationFailure,
@@ -25,6 +25,7 @@ import {
 import { DriverError, SinkRejectedError } from '../../src/io/driver-errors';
 import { guarded, wrapOf } from '../../src/io/guard';
 import { isPartRetry } from '../../src/io/store/stream';
+import { activityFailure } from '../../workers/failures';
 
 describe('the family', () => {
   it.each<[SalesflowError, string, number, boolean]>([
@@ -111,6 +112,19 @@ describe('everyone asks the same question', () => {
     expect(httpStatusOf(unreachable)).toBe(503);
     expect(httpStatusOf(missingTable)).toBe(500);
     expect(httpStatusOf(new Error('a bug'))).toBe(500);
+  });
+
+  it('Temporal: a non-retriable error fails its activity for good, under its class name', () => {
+    const failure = activityFailure(new SinkRejectedError('mysql', 'Out of range value'));
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({
+      nonRetryable: true,
+      type: 'SinkRejectedError',
+      message: 'mysql: Out of range value',
+    });
+    expect(activityFailure(unreachable)).toBe(unreachable);
+    const plain = new Error('a bug');
+    expect(activityFailure(plain)).toBe(plain);
   });
 
   it('the flush: a lost race on a lock or an order ID is planned again', () => {
