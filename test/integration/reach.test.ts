@@ -1,15 +1,18 @@
 /**
- * Services that cannot be reached, on real closed ports and a real wrong password: every command's one-line error
- * names the service and the variable that points at it and exits 5; `salesflow worker` checks each service before
- * it polls and exits the same way. And no configured password appears in any output: stdout and stderr of several
- * commands with bad configurations (with SALESFLOW_DEBUG=1 stack traces too) and a worker's log. A wait with no
- * worker says so within seconds, also when Temporal still lists a worker that has just stopped.
+ * Services that cannot be reached, on real closed ports, a real wrong password and real databases an account may
+ * not use or that do not exist: every command's one-line error names the service, the variable that points at it
+ * and the cause, and exits 5; `salesflow worker` checks each service before it polls and exits the same way. And
+ * no configured password appears in any output: stdout and stderr of several commands with bad configurations
+ * (with SALESFLOW_DEBUG=1 stack traces too) and a worker's log. A wait with no worker says so within seconds, also
+ * when Temporal still lists a worker that has just stopped.
  */
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import type * as mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withClient } from '../../app/ops/temporal';
 import { loadConfig, REPO_ROOT } from '../../src/config';
 import { backfillWorkflowId, reconcileWorkflowId } from '../../src/ids';
+import { grantDbName, LOCAL_HOSTS, stackAdminConnection } from '../../src/io/mysql-grants';
 import { salesflow, salesflowInBackground } from '../helpers/cli';
 import { createTestEnv, headCsv } from '../helpers/env';
 import { until } from '../helpers/until';
@@ -98,6 +101,67 @@ describe('salesflow worker checks every service before it polls', () => {
     expect(r.stderr).not.toMatch(/polling/);
     // Generous: it must give up on its own rather than hang (the real figure is about a second).
     expect(Date.now() - started).toBeLessThan(60_000);
+  });
+});
+
+describe('a MYSQL_URL naming a database its account may not use, or none, says so (exit 5)', () => {
+  // A throw-away account, granted one database that is never created.
+  const user = `reach_${process.pid}`;
+  const password = 'Thr0w-away-reach-pw';
+  const granted = `${user}_db`;
+  let admin: mysql.Connection;
+
+  beforeAll(async () => {
+    const root = await stackAdminConnection(loadConfig());
+    if (!root) throw new Error("needs the stack's MySQL (its administrator socket under SALESFLOW_STATE)");
+    admin = root;
+    for (const host of LOCAL_HOSTS) {
+      await admin.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, host, password]);
+      await admin.query(`GRANT SELECT ON \`${grantDbName(granted)}\`.* TO ?@?`, [user, host]);
+    }
+  });
+
+  afterAll(async () => {
+    for (const host of LOCAL_HOSTS) await admin?.query('DROP USER IF EXISTS ?@?', [user, host]);
+    await admin?.end();
+  });
+
+  const urlFor = (database: string) => {
+    const url = new URL(loadConfig().mysqlUrl);
+    url.username = user;
+    url.password = password;
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+
+  it.each([
+    [
+      'totals',
+      'another account’s database',
+      ['totals'],
+      'sales_data',
+      'does not let user %u use database sales_data',
+    ],
+    [
+      'worker',
+      'another account’s database',
+      ['worker'],
+      'sales_data',
+      'does not let user %u use database sales_data',
+    ],
+    ['totals', 'a database that does not exist', ['totals'], '%g', 'has no database %g'],
+    ['worker', 'a database that does not exist', ['worker'], '%g', 'has no database %g'],
+  ])('%s, %s', async (_command, _case, args, database, said) => {
+    const fill = (s: string) => s.replace('%u', user).replace(/%g/g, granted);
+    const r = await salesflow(args, {
+      MYSQL_URL: urlFor(fill(database)),
+      TASK_QUEUE: 'reach-test-never-polled',
+    });
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`MySQL at ${new URL(loadConfig().mysqlUrl).host} (MYSQL_URL) ${fill(said)}`);
+    expect(r.stderr).not.toMatch(/rejected the login/);
+    expect(r.stderr).not.toContain(password);
   });
 });
 
