@@ -1,12 +1,12 @@
 /**
- * The stream's activities. flushWindow reads one window's records from the checkpointed offsets and plans them
+ * The stream's activities. flushUnit reads one window's records from the checkpointed offsets and plans them
  * (decode, validate, de-duplicate, join, aggregate: the pure planPart in src/core/flush-plan.ts), writes raw
  * orders to Cassandra (idempotent upserts), dead-letters bad input, then commits everything in ONE MySQL
  * transaction. A record a sink refuses is isolated and dead-lettered instead of blocking the records behind it.
  */
 import * as os from 'node:os';
 import { CancelledFailure, Context, heartbeat } from '@temporalio/activity';
-import type { FlushWindowInput, FlushWindowResult, Offsets, StreamStart } from '../src/contract';
+import type { FlushUnitInput, FlushUnitResult, Offsets, StreamStart } from '../src/contract';
 import {
   decodeRecords,
   type PartPlan,
@@ -126,7 +126,7 @@ export function streamActivities(deps: ActivityDeps) {
      * until the unit's records of the window are exhausted. A retried attempt, on this worker or another, carries
      * on from the last committed part. Returns the unit's stats.
      */
-    async flushWindow(input: FlushWindowInput): Promise<FlushWindowResult> {
+    async flushUnit(input: FlushUnitInput): Promise<FlushUnitResult> {
       const unit = input.unit ?? 0;
       const units = input.units ?? 1;
       const done =
@@ -219,7 +219,7 @@ export function streamActivities(deps: ActivityDeps) {
  * timestamps are broker append times, monotonic per partition, so this prefix is the window's whole content)
  * or the part's record budget.
  */
-async function readPart(deps: ActivityDeps, input: FlushWindowInput, budget: number) {
+async function readPart(deps: ActivityDeps, input: FlushUnitInput, budget: number) {
   const {
     checkpoint,
     offsets: offsetsBefore,
@@ -302,7 +302,7 @@ async function writeRawOrders(deps: ActivityDeps, plan: PartPlan): Promise<void>
  */
 async function flushPart(
   deps: ActivityDeps,
-  input: FlushWindowInput,
+  input: FlushUnitInput,
   closeAtMs: number,
   budget: number,
   refused: Map<string, string>,
@@ -366,7 +366,7 @@ async function flushPart(
   // Fault-injection hook for the crash tests: a window whose raw orders are written but not yet committed.
   const pauseMs = deps.config.faultPauseBeforeCommitMs;
   if (pauseMs > 0) {
-    console.log(`flushWindow: pausing ${pauseMs} ms before committing window ${input.windowStartMs}`);
+    console.log(`flushUnit: pausing ${pauseMs} ms before committing window ${input.windowStartMs}`);
     await new Promise((r) => setTimeout(r, pauseMs));
     clock.restart();
   }

@@ -40,7 +40,7 @@ export const INVALID_INPUT = 'InvalidInput';
 /** Offsets per partition, as decimal strings (Kafka offsets are int64). */
 export type Offsets = Record<string, string>;
 
-export interface FlushWindowInput {
+export interface FlushUnitInput {
   streamId: string;
   topic: string;
   windowStartMs: number;
@@ -80,7 +80,7 @@ export interface WindowStats {
   flushMs: number;
 }
 
-export interface FlushWindowResult extends WindowStats {
+export interface FlushUnitResult extends WindowStats {
   /** Timestamp of the first record beyond the window, if one was seen: the next window that has data. */
   nextRecordMs: number | null;
   /** Every record appended later has a timestamp at or after this: windows ending before it are empty. */
@@ -117,7 +117,7 @@ export interface StreamState {
   offsets: Offsets;
   lagRecords: number;
   totals: StreamTotals;
-  last: FlushWindowResult | null;
+  last: FlushUnitResult | null;
   paused: boolean;
   startedAt: string;
   /** Set while the current window cannot be flushed; null when the stream is healthy. */

@@ -1,10 +1,10 @@
 /**
  * salesStream: the long-running consume-aggregate workflow. For each tumbling window of `windowSeconds` on the
- * Kafka record timestamp it runs one flushWindow activity, from the moment the window opens until it closes:
- * the activity counts what arrives while the window is open (a commit every COMMIT_INTERVAL_MS), and completes
- * the window once it has closed. Operators see one unit of work per window. The MySQL transaction inside
- * flushWindow is the commit point; this workflow only holds window numbers, offsets and counters, and continues
- * as new long before its history grows.
+ * Kafka record timestamp it runs one flushUnit activity per unit of the window (a unit is a set of partitions),
+ * from the moment the window opens until it closes: each counts what arrives while the window is open (a commit
+ * every COMMIT_INTERVAL_MS), and completes its share of the window once it has closed. The MySQL transaction
+ * inside flushUnit is the commit point; this workflow only holds window numbers, offsets and counters, and
+ * continues as new long before its history grows.
  */
 import {
   ActivityCancellationType,
@@ -23,8 +23,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
-  type FlushWindowInput,
-  type FlushWindowResult,
+  type FlushUnitInput,
+  type FlushUnitResult,
   type Offsets,
   pauseSignal,
   resumeSignal,
@@ -36,7 +36,7 @@ import {
 } from '../src/contract';
 import { windowStartFor } from '../src/core/time';
 
-const { flushWindow, startStream } = proxyActivities<Activities>({
+const { flushUnit, startStream } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   // A pause or stop cancels the window being consumed; wait for the activity to stop before going on.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -145,7 +145,7 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
         state.degraded = null;
         upsertMemo({ health: 'ok', error: null });
       }
-      return mergeUnitResults(settled.map((r) => (r as PromiseFulfilledResult<FlushWindowResult>).value));
+      return mergeUnitResults(settled.map((r) => (r as PromiseFulfilledResult<FlushUnitResult>).value));
     } catch (e) {
       if (isCancellation(e) && (state.paused || stopping)) return null;
       throw e; // the workflow itself was cancelled, or continues as new
@@ -154,11 +154,11 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
     }
   }
 
-  async function flushUnitWithRetries(unit: FlushWindowInput) {
+  async function flushUnitWithRetries(unit: FlushUnitInput) {
     const where = unit.units ? ` · unit ${unit.unit! + 1}/${unit.units}` : '';
     for (;;) {
       try {
-        return await flushWindow.executeWithOptions(
+        return await flushUnit.executeWithOptions(
           {
             summary: `window ${new Date(unit.windowStartMs).toISOString()} +${input.windowSeconds}s${where}`,
           },
@@ -303,9 +303,9 @@ export function unitsFor(partitions: number | undefined, maxUnits?: number): num
  * the sum, and the next window is the earliest any unit may still have data for (a unit that read its partitions'
  * end early knows less than one that saw a later record).
  */
-export function mergeUnitResults(results: readonly FlushWindowResult[]): FlushWindowResult {
+export function mergeUnitResults(results: readonly FlushUnitResult[]): FlushUnitResult {
   const [first, ...rest] = results;
-  const merged: FlushWindowResult = {
+  const merged: FlushUnitResult = {
     ...first,
     offsetsBefore: { ...first.offsetsBefore },
     offsetsAfter: { ...first.offsetsAfter },
@@ -325,7 +325,7 @@ export function mergeUnitResults(results: readonly FlushWindowResult[]): FlushWi
     merged.partitions = Math.max(merged.partitions ?? 0, r.partitions ?? 0) || undefined;
   }
   // nextWindowStart reads nextRecordMs when set, else emptyUntilMs: each unit's own answer, the earliest wins.
-  const bound = (r: FlushWindowResult) => r.nextRecordMs ?? r.emptyUntilMs;
+  const bound = (r: FlushUnitResult) => r.nextRecordMs ?? r.emptyUntilMs;
   const earliest = Math.min(...results.map(bound));
   if (results.every((r) => r.nextRecordMs !== null)) merged.nextRecordMs = earliest;
   else {

@@ -124,7 +124,7 @@ describe('a 4-partition topic on two worker processes', () => {
       () => handle.describe(),
       (d) =>
         (d.raw.pendingActivities ?? []).some(
-          (p) => p.activityType?.name === 'flushWindow' && p.lastWorkerIdentity === identity(a),
+          (p) => p.activityType?.name === 'flushUnit' && p.lastWorkerIdentity === identity(a),
         ),
       60_000,
     );

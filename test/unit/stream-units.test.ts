@@ -1,10 +1,10 @@
 /** How a window's units are counted and their results joined (workflows/stream.ts, pure functions). */
 import { describe, expect, it } from 'vitest';
-import type { FlushWindowResult } from '../../src/contract';
+import type { FlushUnitResult } from '../../src/contract';
 import { mergeUnitResults, nextWindowStart, unitsFor } from '../../workflows/stream';
 
 const W = 15_000;
-const unit = (over: Partial<FlushWindowResult>): FlushWindowResult => ({
+const unit = (over: Partial<FlushUnitResult>): FlushUnitResult => ({
   windowStartMs: 0,
   windowEndMs: W,
   batchId: 0,

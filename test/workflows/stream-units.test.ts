@@ -7,8 +7,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import {
-  type FlushWindowInput,
-  type FlushWindowResult,
+  type FlushUnitInput,
+  type FlushUnitResult,
   type SalesStreamInput,
   type StreamState,
   statusQuery,
@@ -21,7 +21,7 @@ import { useFakeWorker } from '../helpers/workflow-env';
 const RECORDS_PER_PARTITION = 10;
 
 describe('salesStream with several units per window', () => {
-  const flushes: FlushWindowInput[] = [];
+  const flushes: FlushUnitInput[] = [];
   let partitions = 4;
   let failingUnit: number | null = null;
   let firstWindowStartMs = 0;
@@ -38,7 +38,7 @@ describe('salesStream with several units per window', () => {
         partitions,
       };
     },
-    async flushWindow(input): Promise<FlushWindowResult> {
+    async flushUnit(input): Promise<FlushUnitResult> {
       const unit = input.unit ?? 0;
       const units = input.units ?? 1;
       if (unit === failingUnit)
@@ -93,7 +93,7 @@ describe('salesStream with several units per window', () => {
 
   /** The units each window was flushed by, in window order. */
   const unitsByWindow = () => {
-    const byWindow = new Map<number, FlushWindowInput[]>();
+    const byWindow = new Map<number, FlushUnitInput[]>();
     for (const f of flushes) byWindow.set(f.windowStartMs, [...(byWindow.get(f.windowStartMs) ?? []), f]);
     return [...byWindow.values()];
   };

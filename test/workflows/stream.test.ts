@@ -6,8 +6,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import {
-  type FlushWindowInput,
-  type FlushWindowResult,
+  type FlushUnitInput,
+  type FlushUnitResult,
   pauseSignal,
   resumeSignal,
   type SalesStreamInput,
@@ -21,7 +21,7 @@ import { until } from '../helpers/until';
 import { useFakeWorker } from '../helpers/workflow-env';
 
 /** A fake flush: 10 records a window, 8 counted worth 12.5 each, 1 duplicate, 1 dead letter. */
-function flushed(input: FlushWindowInput, n: number): FlushWindowResult {
+function flushed(input: FlushUnitInput, n: number): FlushUnitResult {
   return {
     windowStartMs: input.windowStartMs,
     windowEndMs: input.windowEndMs,
@@ -43,7 +43,7 @@ function flushed(input: FlushWindowInput, n: number): FlushWindowResult {
 }
 
 describe('salesStream with fake activities', () => {
-  const flushes: FlushWindowInput[] = [];
+  const flushes: FlushUnitInput[] = [];
   let failures = 0;
   /** Where the fake stream's data begins: set by each test from the server's clock. */
   let firstWindowStartMs = 0;
@@ -52,7 +52,7 @@ describe('salesStream with fake activities', () => {
     async startStream() {
       return { firstWindowStartMs, offsets: { 0: '0' }, partitions: 1 };
     },
-    async flushWindow(input) {
+    async flushUnit(input) {
       if (failures > 0) {
         failures -= 1;
         throw ApplicationFailure.nonRetryable(

@@ -1,6 +1,6 @@
 /**
  * The benchmark's plain loop (not a user command): the same activity functions (publishOrders, startStream,
- * flushWindow) on the same real clients (workers/clients.ts), driven window by window by a loop in this one
+ * flushUnit) on the same real clients (workers/clients.ts), driven window by window by a loop in this one
  * process instead of by Temporal, so `salesflow bench` can print Temporal's share beside the worker's run.
  * MockActivityEnvironment gives the activities the Context (heartbeat, sleep, cancellation) a worker would.
  *
@@ -10,7 +10,7 @@
 import { createActivities } from '../../activities';
 import { countDataRows } from '../../app/ops/replay';
 import { loadConfig } from '../../src/config';
-import type { FlushWindowResult, StreamStart } from '../../src/contract';
+import type { FlushUnitResult, StreamStart } from '../../src/contract';
 import { streamWorkflowId } from '../../src/ids';
 import { ServiceClients, tuneHeap } from '../../workers/clients';
 import { nextWindowStart } from '../../workflows/stream';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     const opensInMs = windowStartMs - Date.now();
     if (opensInMs > 0) await new Promise((r) => setTimeout(r, opensInMs));
     try {
-      const result: FlushWindowResult = await streamEnv.run(activities.flushWindow, {
+      const result: FlushUnitResult = await streamEnv.run(activities.flushUnit, {
         streamId,
         topic,
         windowStartMs,
