@@ -207,7 +207,7 @@ export const MYSQL_SCHEMA: string[] = [
 
 /** Columns added after a table first shipped: [table, column, definition]. Added when missing (MySQL 8 has no
  * ADD COLUMN IF NOT EXISTS, so the migration asks information_schema first). */
-const ADDED_COLUMNS: Array<[string, string, string]> = [
+export const ADDED_COLUMNS: Array<[string, string, string]> = [
   // A window flushed in several bounded parts is complete once its last part commits.
   ['stream_windows', 'complete', 'TINYINT(1) NOT NULL DEFAULT 1'],
   // The counted content's digest: a re-sent order that differs is a conflict, not a silent duplicate.

@@ -15,8 +15,8 @@ import { retentionScheduleId, streamWorkflowId } from '../../src/ids';
 import { connectCassandra } from '../../src/io/cassandra';
 import { createPool, type Pool } from '../../src/io/mysql';
 import { purgedBefore } from '../../src/io/store/retention';
-import { insertRows } from '../../src/io/store/sql';
-import { UNIT_COLUMNS } from '../../src/io/store/stream';
+import { COUNTED_ORDERS, STREAM_WINDOW_UNITS } from '../../src/io/store/stream-tables';
+import { insertInto } from '../../src/io/store/table';
 import { salesflow as runSalesflow } from '../helpers/cli';
 import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
 import { ORDERS_CSV, type Pipeline, startPipeline } from '../helpers/pipeline';
@@ -64,29 +64,20 @@ describe('counted_orders retention', () => {
   async function insertLedger(firstId: number, n: number, fromMs: number): Promise<number[]> {
     const start = Math.floor(fromMs / 2000) * 2000;
     const ids = Array.from({ length: n }, (_, i) => firstId + i);
-    await insertRows(
+    await insertInto(
       pool,
-      'counted_orders',
-      [
-        'order_id',
-        'stream_id',
-        'window_start',
-        'source',
-        'state',
-        'total',
-        'kafka_partition',
-        'kafka_offset',
-      ],
-      ids.map((id, i) => [
-        id,
-        streamWorkflowId(t.config),
-        new Date(start + Math.floor(i / 100) * 2000),
-        'Organic',
-        'TX',
-        1,
-        0,
-        i,
-      ]),
+      COUNTED_ORDERS,
+      ids.map((id, i) => ({
+        order_id: id,
+        stream_id: streamWorkflowId(t.config),
+        window_start: new Date(start + Math.floor(i / 100) * 2000),
+        source: 'Organic',
+        state: 'TX',
+        total: 1,
+        kafka_partition: 0,
+        kafka_offset: String(i),
+        digest: null,
+      })),
     );
     return ids;
   }
@@ -127,13 +118,29 @@ describe('counted_orders retention', () => {
     const justNewer = await insertLedger(90_200_000, 200, now - 7 * DAY_MS + HOUR_MS);
     const recent = await insertLedger(90_300_000, 100, now - DAY_MS);
     // Unit rows of two windows, one on each side of the horizon.
-    await insertRows(
+    await insertInto(
       pool,
-      'stream_window_units',
-      UNIT_COLUMNS,
+      STREAM_WINDOW_UNITS,
       [now - 30 * DAY_MS, now - DAY_MS].map((at) => {
         const start = new Date(Math.floor(at / 2000) * 2000);
-        return ['retention-test', start, 0, 1, 'test', 1, 1, 0, 0, 1, '{}', '{}', 0, 1, start, 1];
+        return {
+          stream_id: 'retention-test',
+          window_start: start,
+          unit: 0,
+          units: 1,
+          worker: 'test',
+          records: 1,
+          orders: 1,
+          duplicates: 0,
+          invalid: 0,
+          amount: 1,
+          offsets_before: '{}',
+          offsets_after: '{}',
+          lag_records: 0,
+          flush_ms: 1,
+          flushed_at: start,
+          complete: 1,
+        };
       }),
     );
     const unitRows = async () => {

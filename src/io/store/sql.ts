@@ -53,6 +53,8 @@ export interface InsertOptions {
   replace?: readonly string[];
   /** Rows per statement. */
   chunk?: number;
+  /** INSERT IGNORE: a row whose key exists is left as it is. */
+  ignore?: boolean;
 }
 
 /**
@@ -73,7 +75,7 @@ export async function insertRows(
   const onDuplicate = updates.length ? ` ON DUPLICATE KEY UPDATE ${updates.join(', ')}` : '';
   for (const part of chunks(rows, opts.chunk ?? 1000)) {
     await db.query(
-      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${placeholders(part.length, columns.length)}${onDuplicate}`,
+      `INSERT${opts.ignore ? ' IGNORE' : ''} INTO ${table} (${columns.join(', ')}) VALUES ${placeholders(part.length, columns.length)}${onDuplicate}`,
       part.flat(),
     );
   }

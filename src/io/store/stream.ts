@@ -9,7 +9,18 @@ import type { SalesRow } from '../../core/aggregate';
 import { SalesflowError } from '../../errors';
 import { DriverError } from '../driver-errors';
 import type { Pool } from '../mysql';
-import { chunks, type Db, insertRows, inTransaction } from './sql';
+import { chunks, type Db, inTransaction } from './sql';
+import {
+  COUNTED_ORDERS,
+  DLQ_COUNTS,
+  SALES_WINDOWS,
+  STREAM_OFFSETS,
+  STREAM_WINDOW_UNITS,
+  STREAM_WINDOWS,
+  type StreamOffsetRow,
+  type WindowCounts,
+} from './stream-tables';
+import { insertInto, updateWhere } from './table';
 import { addToTotalsIn } from './totals';
 
 export interface CountedOrder {
@@ -150,6 +161,12 @@ export async function committedUnit(
   return rows[0] ? windowStatsOf(rows[0]) : null;
 }
 
+/** A window's key columns, as its rows in stream_windows, stream_window_units and sales_windows start. */
+const windowKey = (w: { streamId: string; windowStartMs: number }) => ({
+  stream_id: w.streamId,
+  window_start: new Date(w.windowStartMs),
+});
+
 /**
  * The window's row before its first commit (no counts, not complete): every unit's commit locks it, so the unit
  * that completes the window last is the one that sees all the others complete. Written before the commit's
@@ -157,11 +174,23 @@ export async function committedUnit(
  * (a deadlock).
  */
 async function openWindow(db: Db, w: WindowKey): Promise<void> {
-  await db.query(
-    `INSERT IGNORE INTO stream_windows (stream_id, window_start, window_end, batch_id, records, orders, duplicates,
-       invalid, amount, offsets_before, offsets_after, lag_records, flush_ms, flushed_at, complete)
-     VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, '{}', '{}', 0, 0, ?, 0)`,
-    [w.streamId, new Date(w.windowStartMs), new Date(w.windowEndMs), w.batchId, new Date()],
+  const empty = { records: 0, orders: 0, duplicates: 0, invalid: 0, amount: 0, lag_records: 0, flush_ms: 0 };
+  await insertInto(
+    db,
+    STREAM_WINDOWS,
+    [
+      {
+        ...windowKey(w),
+        window_end: new Date(w.windowEndMs),
+        batch_id: w.batchId,
+        ...empty,
+        offsets_before: '{}',
+        offsets_after: '{}',
+        flushed_at: new Date(),
+        complete: 0,
+      },
+    ],
+    { ignore: true },
   );
 }
 
@@ -170,13 +199,18 @@ async function openWindow(db: Db, w: WindowKey): Promise<void> {
  * compare-and-set locks existing rows only, so two flushers of one partition can never both insert its first row.
  */
 export async function ensureOffsetRows(db: Db, streamId: string, topic: string, start: Offsets) {
-  const rows = Object.entries(start).map(([p, o]) => [streamId, topic, Number(p), o, new Date()]);
-  if (!rows.length) return;
-  await db.query(
-    `INSERT IGNORE INTO stream_offsets (stream_id, topic, kafka_partition, next_offset, updated_at) VALUES ?`,
-    [rows],
-  );
+  const now = new Date();
+  await insertInto(db, STREAM_OFFSETS, offsetRows(streamId, topic, start, now), { ignore: true });
 }
+
+const offsetRows = (streamId: string, topic: string, offsets: Offsets, now: Date): StreamOffsetRow[] =>
+  Object.entries(offsets).map(([p, o]) => ({
+    stream_id: streamId,
+    topic,
+    kafka_partition: Number(p),
+    next_offset: o,
+    updated_at: now,
+  }));
 
 /**
  * Of the given order IDs, those already counted by any earlier window, with their content digest (null for
@@ -212,184 +246,184 @@ const sameOffsets = (a: Offsets, b: Offsets) => {
  * (whoever commits a unit's last part while holding it sees whether every other unit is complete).
  */
 export async function commitWindow(pool: Pool, w: WindowCommit): Promise<void> {
-  const partitions = Object.keys(w.offsetsAfter).map(Number);
-  const groups = [...w.groups].sort((a, b) =>
-    a.source === b.source ? cmp(a.state, b.state) : cmp(a.source, b.source),
-  );
-  const key = [w.streamId, new Date(w.windowStartMs)];
   await openWindow(pool, w);
   await inTransaction(
     pool,
     async (conn) => {
-      const current = await readCheckpoint(conn, w.streamId, w.topic, { lock: true, partitions });
-      if (!sameOffsets(current, w.checkpoint)) throw new OffsetConflictError(w.checkpoint, current);
+      await expectCheckpoint(conn, w);
       const now = new Date();
-      const start = new Date(w.windowStartMs);
-      const end = new Date(w.windowEndMs);
-      await insertRows(
-        conn,
-        'counted_orders',
-        [
-          'order_id',
-          'stream_id',
-          'window_start',
-          'source',
-          'state',
-          'total',
-          'kafka_partition',
-          'kafka_offset',
-          'digest',
-        ],
-        w.counted.map((c) => [
-          c.orderId,
-          w.streamId,
-          start,
-          c.source,
-          c.state,
-          c.total,
-          c.partition,
-          c.offset,
-          c.digest,
-        ]),
-      );
-      await insertRows(
-        conn,
-        'dlq_counts',
-        ['reason', 'count', 'last_at'],
-        [...w.dlqReasons].sort(([a], [b]) => cmp(a, b)).map(([reason, n]) => [reason, n, now]),
-        { add: ['count'], replace: ['last_at'] },
-      );
-      await insertRows(
-        conn,
-        'stream_offsets',
-        ['stream_id', 'topic', 'kafka_partition', 'next_offset', 'updated_at'],
-        Object.entries(w.offsetsAfter).map(([p, o]) => [w.streamId, w.topic, Number(p), o, now]),
-        { replace: ['next_offset', 'updated_at'] },
-      );
-      const [windows] = await conn.query<RowDataPacket[]>(
-        'SELECT offsets_before, offsets_after FROM stream_windows WHERE stream_id = ? AND window_start = ? FOR UPDATE',
-        key,
-      );
-      // Only a reset between the two statements does this: the part is read and planned again.
-      if (!windows[0]) throw new Error(`window ${start.toISOString()} of ${w.streamId} vanished (a reset?)`);
+      await writeUnitRows(conn, w, now);
+      const window = await lockWindow(conn, w);
       // The rows every unit adds to, written while the window's row serializes the units (their own rows above
-      // were written in parallel).
-      await insertRows(
-        conn,
-        'sales_windows',
-        [
-          'stream_id',
-          'window_start',
-          'window_end',
-          'batch_id',
-          'source',
-          'state',
-          'amount_paid',
-          'orders',
-          'subtotal',
-          'tax',
-          'discount',
-          'quantity',
-          'processed_at',
-        ],
-        groups.map((g) => [
-          w.streamId,
-          start,
-          end,
-          w.batchId,
-          g.source,
-          g.state,
-          g.amount,
-          g.orders,
-          g.subtotal,
-          g.tax,
-          g.discount,
-          g.quantity,
-          now,
-        ]),
-        {
-          add: ['amount_paid', 'orders', 'subtotal', 'tax', 'discount', 'quantity'],
-          replace: ['processed_at'],
-        },
+      // were written in parallel), in one sorted order.
+      const groups = [...w.groups].sort((a, b) =>
+        a.source === b.source ? cmp(a.state, b.state) : cmp(a.source, b.source),
       );
+      await addWindowSales(conn, w, groups, now);
       await addToTotalsIn(conn, groups, now);
-      const orders = groups.reduce((n, g) => n + g.orders, 0);
-      const amount = groups.reduce((n, g) => n + g.amount, 0);
-      const stats = [w.records, orders, w.duplicates, w.invalid, amount];
-      await insertRows(
-        conn,
-        'stream_window_units',
-        UNIT_COLUMNS,
-        [
-          [
-            ...key,
-            w.unit,
-            w.units,
-            w.worker,
-            ...stats,
-            JSON.stringify(w.offsetsBefore),
-            JSON.stringify(w.offsetsAfter),
-            w.lagRecords,
-            w.flushMs,
-            now,
-            w.complete ? 1 : 0,
-          ],
-        ],
-        {
-          add: ['records', 'orders', 'duplicates', 'invalid', 'amount', 'flush_ms'],
-          replace: ['units', 'worker', 'offsets_after', 'lag_records', 'flushed_at', 'complete'],
-        },
-      );
-      // Under READ COMMITTED this sees every other unit's committed row; none can be mid-commit (the window's
-      // row is ours until we commit).
-      const [units] = await conn.query<RowDataPacket[]>(
-        `SELECT COALESCE(SUM(complete), 0) AS done, COALESCE(SUM(lag_records), 0) AS lag
-           FROM stream_window_units WHERE stream_id = ? AND window_start = ?`,
-        key,
-      );
-      const before: Offsets = JSON.parse(windows[0].offsets_before);
-      for (const [p, o] of Object.entries(w.offsetsBefore)) before[p] ??= o;
-      const after: Offsets = { ...JSON.parse(windows[0].offsets_after), ...w.offsetsAfter };
-      await conn.query(
-        `UPDATE stream_windows SET records = records + ?, orders = orders + ?, duplicates = duplicates + ?,
-           invalid = invalid + ?, amount = amount + ?, offsets_before = ?, offsets_after = ?, lag_records = ?,
-           flush_ms = flush_ms + ?, flushed_at = ?, complete = ?
-         WHERE stream_id = ? AND window_start = ?`,
-        [
-          ...stats,
-          JSON.stringify(before),
-          JSON.stringify(after),
-          Number(units[0].lag),
-          w.flushMs,
-          now,
-          Number(units[0].done) >= w.units ? 1 : 0,
-          ...key,
-        ],
-      );
+      const counts = partCounts(w, groups, now);
+      await addToUnitRow(conn, w, counts);
+      await addToWindowRow(conn, w, window, counts);
     },
     'READ COMMITTED',
   );
 }
 
-/** A stream_window_units row's columns, in the order commitWindow writes them. */
-export const UNIT_COLUMNS = [
-  'stream_id',
-  'window_start',
-  'unit',
-  'units',
-  'worker',
-  'records',
-  'orders',
-  'duplicates',
-  'invalid',
-  'amount',
-  'offsets_before',
-  'offsets_after',
-  'lag_records',
-  'flush_ms',
-  'flushed_at',
-  'complete',
-] as const;
+/** The compare-and-set: the unit's offset rows, locked, still hold what the part was read from. */
+async function expectCheckpoint(conn: Db, w: WindowCommit): Promise<void> {
+  const partitions = Object.keys(w.offsetsAfter).map(Number);
+  const current = await readCheckpoint(conn, w.streamId, w.topic, { lock: true, partitions });
+  if (!sameOffsets(current, w.checkpoint)) throw new OffsetConflictError(w.checkpoint, current);
+}
+
+/** The rows only this unit writes: its counted orders, the DLQ counters (sorted) and its new offsets. */
+async function writeUnitRows(conn: Db, w: WindowCommit, now: Date): Promise<void> {
+  const start = new Date(w.windowStartMs);
+  await insertInto(
+    conn,
+    COUNTED_ORDERS,
+    w.counted.map((c) => ({
+      order_id: c.orderId,
+      stream_id: w.streamId,
+      window_start: start,
+      source: c.source,
+      state: c.state,
+      total: c.total,
+      kafka_partition: c.partition,
+      kafka_offset: c.offset,
+      digest: c.digest,
+    })),
+  );
+  await insertInto(
+    conn,
+    DLQ_COUNTS,
+    [...w.dlqReasons]
+      .sort(([a], [b]) => cmp(a, b))
+      .map(([reason, count]) => ({ reason, count, last_at: now })),
+    { add: ['count'], replace: ['last_at'] },
+  );
+  await insertInto(conn, STREAM_OFFSETS, offsetRows(w.streamId, w.topic, w.offsetsAfter, now), {
+    replace: ['next_offset', 'updated_at'],
+  });
+}
+
+/** Locks the window's row (openWindow wrote it): from here the units' commits of this window take turns. */
+async function lockWindow(conn: Db, w: WindowCommit): Promise<{ before: Offsets; after: Offsets }> {
+  const [rows] = await conn.query<RowDataPacket[]>(
+    `SELECT offsets_before, offsets_after FROM ${STREAM_WINDOWS.name} WHERE stream_id = ? AND window_start = ? FOR UPDATE`,
+    [w.streamId, new Date(w.windowStartMs)],
+  );
+  // Only a reset between the two statements does this: the part is read and planned again.
+  if (!rows[0])
+    throw new Error(`window ${new Date(w.windowStartMs).toISOString()} of ${w.streamId} vanished (a reset?)`);
+  return { before: JSON.parse(rows[0].offsets_before), after: JSON.parse(rows[0].offsets_after) };
+}
+
+/** The part's sales added to the window's (source, state) rows. */
+async function addWindowSales(conn: Db, w: WindowCommit, groups: readonly SalesRow[], now: Date) {
+  await insertInto(
+    conn,
+    SALES_WINDOWS,
+    groups.map((g) => ({
+      ...windowKey(w),
+      window_end: new Date(w.windowEndMs),
+      batch_id: w.batchId,
+      source: g.source,
+      state: g.state,
+      amount_paid: g.amount,
+      orders: g.orders,
+      subtotal: g.subtotal,
+      tax: g.tax,
+      discount: g.discount,
+      quantity: g.quantity,
+      processed_at: now,
+    })),
+    {
+      add: ['amount_paid', 'orders', 'subtotal', 'tax', 'discount', 'quantity'],
+      replace: ['processed_at'],
+    },
+  );
+}
+
+/** What this part adds to its unit's and its window's rows. */
+function partCounts(w: WindowCommit, groups: readonly SalesRow[], now: Date): WindowCounts {
+  return {
+    records: w.records,
+    orders: groups.reduce((n, g) => n + g.orders, 0),
+    duplicates: w.duplicates,
+    invalid: w.invalid,
+    amount: groups.reduce((n, g) => n + g.amount, 0),
+    offsets_before: JSON.stringify(w.offsetsBefore),
+    offsets_after: JSON.stringify(w.offsetsAfter),
+    lag_records: w.lagRecords,
+    flush_ms: w.flushMs,
+    flushed_at: now,
+  };
+}
+
+/** The counts a part adds up in its unit's and its window's rows; the other columns take the latest part's. */
+const ADDED_COUNTS = ['records', 'orders', 'duplicates', 'invalid', 'amount', 'flush_ms'] as const;
+
+const addedCounts = (c: WindowCounts): Pick<WindowCounts, (typeof ADDED_COUNTS)[number]> => ({
+  records: c.records,
+  orders: c.orders,
+  duplicates: c.duplicates,
+  invalid: c.invalid,
+  amount: c.amount,
+  flush_ms: c.flush_ms,
+});
+
+/** The unit's row: created by its first part, added to by the next, complete with its last. */
+async function addToUnitRow(conn: Db, w: WindowCommit, counts: WindowCounts): Promise<void> {
+  await insertInto(
+    conn,
+    STREAM_WINDOW_UNITS,
+    [
+      {
+        ...windowKey(w),
+        unit: w.unit,
+        units: w.units,
+        worker: w.worker,
+        ...counts,
+        complete: w.complete ? 1 : 0,
+      },
+    ],
+    {
+      add: ADDED_COUNTS,
+      replace: ['units', 'worker', 'offsets_after', 'lag_records', 'flushed_at', 'complete'],
+    },
+  );
+}
+
+/**
+ * The window's row: the part's counts added, its offsets joined, its lag the sum of its units', complete once
+ * every unit is. Under READ COMMITTED this sees every other unit's committed row; none can be mid-commit (the
+ * window's row is ours until we commit).
+ */
+async function addToWindowRow(
+  conn: Db,
+  w: WindowCommit,
+  window: { before: Offsets; after: Offsets },
+  counts: WindowCounts,
+): Promise<void> {
+  const [units] = await conn.query<RowDataPacket[]>(
+    `SELECT COALESCE(SUM(complete), 0) AS done, COALESCE(SUM(lag_records), 0) AS lag
+       FROM ${STREAM_WINDOW_UNITS.name} WHERE stream_id = ? AND window_start = ?`,
+    [w.streamId, new Date(w.windowStartMs)],
+  );
+  const before: Offsets = { ...window.before };
+  for (const [p, o] of Object.entries(w.offsetsBefore)) before[p] ??= o;
+  await updateWhere(conn, STREAM_WINDOWS, windowKey(w), {
+    add: addedCounts(counts),
+    set: {
+      offsets_before: JSON.stringify(before),
+      offsets_after: JSON.stringify({ ...window.after, ...w.offsetsAfter }),
+      lag_records: Number(units[0].lag),
+      flushed_at: counts.flushed_at,
+      complete: Number(units[0].done) >= w.units ? 1 : 0,
+    },
+  });
+}
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
