@@ -6,6 +6,7 @@
 import { Client, policies, types } from 'cassandra-driver';
 import { type Config, ConfigError } from '../config';
 import { dayBucket } from '../core/buckets';
+import { type DayBatch, dayBatches, interleave } from '../core/day-batches';
 import { eventDay } from '../core/time';
 import type { Order } from '../core/types';
 import { diagnoseCassandra } from './cassandra-errors';
@@ -26,9 +27,31 @@ export interface RawOrderRow extends Omit<Order, 'id'> {
   raw: string;
 }
 
-const COLUMNS = `order_id bigint, created_at text, day text, discount double, product_id int, quantity int,
-  subtotal double, tax double, total double, user_id int, kafka_partition int, kafka_offset bigint,
-  kafka_ts timestamp, raw text`;
+/**
+ * The raw-order tables' columns, listed once, in insert order: each one's CQL type (the tables' DDL) and the value
+ * a row gives it (every insert). Both tables have them all; the day table adds `bucket`.
+ */
+const RAW_ORDER_COLUMNS: ReadonlyArray<
+  readonly [column: string, cqlType: string, value: (r: RawOrderRow) => unknown]
+> = [
+  // Long.fromNumber(NaN) is 0: rawOrderValues refuses an unusable ID before it could become order 0.
+  ['order_id', 'bigint', (r) => types.Long.fromNumber(r.orderId)],
+  ['created_at', 'text', (r) => r.createdAt],
+  ['day', 'text', (r) => r.day],
+  ['discount', 'double', (r) => r.discount],
+  ['product_id', 'int', (r) => r.productId],
+  ['quantity', 'int', (r) => r.quantity],
+  ['subtotal', 'double', (r) => r.subtotal],
+  ['tax', 'double', (r) => r.tax],
+  ['total', 'double', (r) => r.total],
+  ['user_id', 'int', (r) => r.userId],
+  ['kafka_partition', 'int', (r) => r.kafkaPartition],
+  ['kafka_offset', 'bigint', (r) => types.Long.fromString(r.kafkaOffset)],
+  ['kafka_ts', 'timestamp', (r) => new Date(r.kafkaTs)],
+  ['raw', 'text', (r) => r.raw],
+];
+
+const COLUMNS = RAW_ORDER_COLUMNS.map(([column, type]) => `${column} ${type}`).join(', ');
 
 /** The day table: one partition per (event-time day, bucket), bucket = dayBucket(order_id, stored count). */
 export const DAY_TABLE = 'orders_by_day_bucketed';
@@ -202,29 +225,19 @@ export async function copyLegacyDayTable(
 }
 
 /** The raw-order columns in insert order (rawOrderValues gives a row's values in the same order). */
-export const INSERT_COLUMNS =
-  'order_id, created_at, day, discount, product_id, quantity, subtotal, tax, total, user_id, kafka_partition, kafka_offset, kafka_ts, raw';
+const INSERT_COLUMNS = RAW_ORDER_COLUMNS.map(([column]) => column).join(', ');
 
-export const rawOrderValues = (r: RawOrderRow) => {
-  // Long.fromNumber(NaN) is 0: an unusable ID would silently become order 0 instead of a refused row.
+export const rawOrderValues = (r: RawOrderRow): unknown[] => {
   if (!Number.isSafeInteger(r.orderId)) throw new RangeError(`order ID ${r.orderId} is not a safe integer`);
-  return [
-    types.Long.fromNumber(r.orderId),
-    r.createdAt,
-    r.day,
-    r.discount,
-    r.productId,
-    r.quantity,
-    r.subtotal,
-    r.tax,
-    r.total,
-    r.userId,
-    r.kafkaPartition,
-    types.Long.fromString(r.kafkaOffset),
-    new Date(r.kafkaTs),
-    r.raw,
-  ];
+  return RAW_ORDER_COLUMNS.map(([, , value]) => value(r));
 };
+
+/** The prepared INSERT of a raw order into `table`; with `bucket`, the day table's bucket is its last value. */
+export function rawOrderInsert(keyspace: string, table: string, opts: { bucket?: boolean } = {}): string {
+  const columns = opts.bucket ? `${INSERT_COLUMNS}, bucket` : INSERT_COLUMNS;
+  const marks = Array.from({ length: RAW_ORDER_COLUMNS.length + (opts.bucket ? 1 : 0) }, () => '?').join(',');
+  return `INSERT INTO ${keyspace}.${table} (${columns}) VALUES (${marks})`;
+}
 
 /** A counted order as both raw-order tables store it, with the Kafka record it came from. */
 export function rawOrderRow(
@@ -279,35 +292,6 @@ export const DEFAULT_WRITE_OPTIONS: Required<WriteOptions> = {
   batchRows: 16,
 };
 
-/**
- * Bytes of one day-table batch, at most. Cassandra's batch_size_warn_threshold (5 KiB) and fail threshold
- * (50 KiB) apply only to batches that span partitions (CASSANDRA-10876); ours never do, so what bounds them is
- * the mutation size (max_mutation_size, half a commit-log segment) and how long one request holds a write
- * thread. 64 KiB keeps a batch one small mutation whatever the raw messages' length (a row over it goes alone).
- */
-export const BATCH_BYTES = 64 * 1024;
-/** A row's size in the mutation, estimated a little high: fixed-width columns and cell overhead, plus the text. */
-const rowBytes = (r: RawOrderRow) =>
-  160 + Buffer.byteLength(r.raw) + Buffer.byteLength(r.createdAt) + Buffer.byteLength(r.day);
-
-/**
- * A refused value, as a SinkRejectedError: the client says one so; our own encoding (rawOrderValues, dayBucket)
- * throws a RangeError or TypeError for one. Undefined for any other failure.
- */
-function refusal(e: unknown): SinkRejectedError | undefined {
-  if (e instanceof SinkRejectedError) return e;
-  if (e instanceof TypeError || e instanceof RangeError)
-    return new SinkRejectedError('cassandra', e.message, {}, e);
-  return undefined;
-}
-
-/** Row i's write failed with `e`: a refused value is the row's (in `refused`), anything else the write's. */
-function noteFailure(result: WriteResult, refused: Map<number, Error>, i: number, e: unknown): void {
-  const value = refusal(e);
-  if (value) refused.set(i, value);
-  else result.failure ??= e as Error;
-}
-
 /** Runs tasks (which never throw) with at most `concurrency` in flight, stopping early once `stop()` says so. */
 async function runPool(tasks: Array<() => Promise<void>>, concurrency: number, stop: () => boolean) {
   let next = 0;
@@ -326,10 +310,79 @@ interface WriteResult {
   failure?: Error;
 }
 
+/** One writeRows call: the rows, the two statements, and what has failed so far. */
+interface WriteRun {
+  client: Client;
+  rows: readonly RawOrderRow[];
+  idInsert: string;
+  dayInsert: string;
+  result: WriteResult;
+}
+
+/**
+ * A refused value, as a SinkRejectedError: the client says one so; our own encoding (rawOrderValues, dayBucket)
+ * throws a RangeError or TypeError for one. Undefined for any other failure.
+ */
+function refusal(e: unknown): SinkRejectedError | undefined {
+  if (e instanceof SinkRejectedError) return e;
+  if (e instanceof TypeError || e instanceof RangeError)
+    return new SinkRejectedError('cassandra', e.message, {}, e);
+  return undefined;
+}
+
+/** A request's failure: a refused value is its row's (in `refused`); anything else fails the whole write. */
+function note(run: WriteRun, refused: Map<number, Error>, i: number, e: unknown): void {
+  const value = refusal(e);
+  if (value) refused.set(i, value);
+  else run.result.failure ??= e as Error;
+}
+
+/** Row i into orders_by_id, one prepared insert (one partition per order: no honest batch). */
+const idInsertTask = (run: WriteRun, i: number) => async () => {
+  try {
+    await run.client.execute(run.idInsert, rawOrderValues(run.rows[i]), { prepare: true });
+  } catch (e) {
+    note(run, run.result.refusedById, i, e);
+  }
+};
+
+async function singleDayInsert(run: WriteRun, i: number, bucket: number): Promise<void> {
+  try {
+    await run.client.execute(run.dayInsert, [...rawOrderValues(run.rows[i]), bucket], { prepare: true });
+  } catch (e) {
+    note(run, run.result.refusedByDay, i, e);
+  }
+}
+
+/**
+ * One day-table batch as an unlogged batch (a lone row as a single insert). A refused batch is refused whole, so
+ * its rows are then written singly to find the offending ones.
+ */
+const dayBatchTask =
+  (run: WriteRun, { bucket, rows }: DayBatch) =>
+  async () => {
+    if (rows.length === 1) return singleDayInsert(run, rows[0], bucket);
+    try {
+      const queries = rows.map((i) => ({
+        query: run.dayInsert,
+        params: [...rawOrderValues(run.rows[i]), bucket],
+      }));
+      await run.client.batch(queries, { prepare: true, logged: false });
+    } catch (e) {
+      if (!refusal(e)) {
+        run.result.failure ??= e as Error;
+        return;
+      }
+      for (const i of rows) await singleDayInsert(run, i, bucket);
+    }
+  };
+
 /**
  * Writes rows to orders_by_id (single prepared inserts) and the day table (unlogged batches that each stay in one
- * (day, bucket) partition: one mutation on one replica, not a coordinator fan-out) at the same time. A refused
- * batch is refused whole, so its rows are written singly to find the offending ones.
+ * (day, bucket) partition: one mutation on one replica, not a coordinator fan-out) at the same time, from one
+ * pool with the two tables' requests interleaved in proportion, so neither waits for the other and a replay of
+ * history (about one row per (day, bucket) partition, so mostly single day-table inserts) gets the same
+ * concurrency as live traffic (long batches).
  */
 async function writeRows(
   client: Client,
@@ -339,96 +392,19 @@ async function writeRows(
   opts: WriteOptions & { byId?: boolean } = {},
 ): Promise<WriteResult> {
   const o = { ...DEFAULT_WRITE_OPTIONS, ...opts };
-  const result: WriteResult = { refused: new Map(), refusedById: new Map(), refusedByDay: new Map() };
-  const note = (refused: Map<number, Error>, i: number, e: unknown) => noteFailure(result, refused, i, e);
-  const stop = () => result.failure !== undefined;
-  const idInsert = `INSERT INTO ${keyspace}.orders_by_id (${INSERT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
-  const dayInsert = `INSERT INTO ${keyspace}.${DAY_TABLE} (${INSERT_COLUMNS}, bucket) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
-
-  const idTasks =
-    opts.byId === false
-      ? []
-      : rows.map((r, i) => async () => {
-          try {
-            await client.execute(idInsert, rawOrderValues(r), { prepare: true });
-          } catch (e) {
-            note(result.refusedById, i, e);
-          }
-        });
-
-  // Rows grouped by partition, then cut into batches under both the row and the byte limit.
-  const partitions = new Map<string, { bucket: number; rows: number[] }>();
-  rows.forEach((r, i) => {
-    let bucket: number;
-    try {
-      bucket = dayBucket(r.orderId, buckets);
-    } catch (e) {
-      note(result.refusedByDay, i, e);
-      return;
-    }
-    const key = `${r.day}\u0000${bucket}`;
-    let p = partitions.get(key);
-    if (!p) {
-      p = { bucket, rows: [] };
-      partitions.set(key, p);
-    }
-    p.rows.push(i);
-  });
-  const single = async (i: number, bucket: number) => {
-    try {
-      await client.execute(dayInsert, [...rawOrderValues(rows[i]), bucket], { prepare: true });
-    } catch (e) {
-      note(result.refusedByDay, i, e);
-    }
+  const run: WriteRun = {
+    client,
+    rows,
+    idInsert: rawOrderInsert(keyspace, 'orders_by_id'),
+    dayInsert: rawOrderInsert(keyspace, DAY_TABLE, { bucket: true }),
+    result: { refused: new Map(), refusedById: new Map(), refusedByDay: new Map() },
   };
-  const dayTasks: Array<() => Promise<void>> = [];
-  for (const { bucket, rows: members } of partitions.values()) {
-    let batch: number[] = [];
-    let bytes = 0;
-    const flush = (chunk: number[]) => {
-      if (!chunk.length) return;
-      if (chunk.length === 1) {
-        dayTasks.push(() => single(chunk[0], bucket));
-        return;
-      }
-      dayTasks.push(async () => {
-        try {
-          const queries = chunk.map((i) => ({
-            query: dayInsert,
-            params: [...rawOrderValues(rows[i]), bucket],
-          }));
-          await client.batch(queries, { prepare: true, logged: false });
-        } catch (e) {
-          if (!refusal(e)) {
-            result.failure ??= e as Error;
-            return;
-          }
-          for (const i of chunk) await single(i, bucket);
-        }
-      });
-    };
-    for (const i of members) {
-      const size = rowBytes(rows[i]);
-      if (batch.length && (batch.length >= o.batchRows || bytes + size > BATCH_BYTES)) {
-        flush(batch);
-        batch = [];
-        bytes = 0;
-      }
-      batch.push(i);
-      bytes += size;
-    }
-    flush(batch);
-  }
-
-  // One pool for both tables, their requests interleaved in proportion, so neither waits for the other and a
-  // replay of history (about one row per (day, bucket) partition, so mostly single day-table inserts) gets the
-  // same concurrency as live traffic (long batches).
-  const tasks: Array<() => Promise<void>> = [];
-  for (let a = 0, b = 0; a < idTasks.length || b < dayTasks.length; ) {
-    const idNext = b >= dayTasks.length || (a < idTasks.length && a * dayTasks.length <= b * idTasks.length);
-    tasks.push(idNext ? idTasks[a++] : dayTasks[b++]);
-  }
-  await runPool(tasks, o.concurrency, stop);
+  const idTasks = opts.byId === false ? [] : rows.map((_, i) => idInsertTask(run, i));
+  const { batches, unbucketed } = dayBatches(rows, buckets, o.batchRows);
+  for (const [i, e] of unbucketed) note(run, run.result.refusedByDay, i, e);
+  const dayTasks = batches.map((b) => dayBatchTask(run, b));
+  await runPool(interleave(idTasks, dayTasks), o.concurrency, () => run.result.failure !== undefined);
+  const { result } = run;
   for (const m of [result.refusedById, result.refusedByDay])
     for (const [i, e] of m) if (!result.refused.has(i)) result.refused.set(i, e);
   return result;

@@ -16,10 +16,10 @@ import {
   DAY_TABLE,
   deleteRawOrders,
   getOrder,
-  INSERT_COLUMNS,
   LEGACY_DAY_TABLE,
   migrateCassandra,
   type RawOrderRow,
+  rawOrderInsert,
   rawOrderRow,
   rawOrderValues,
   SETTINGS_TABLE,
@@ -161,11 +161,7 @@ describe('cassandra migration from the pre-bucket day table', () => {
       discount double, product_id int, quantity int, subtotal double, tax double, total double, user_id int,
       kafka_partition int, kafka_offset bigint, kafka_ts timestamp, raw text, PRIMARY KEY ((day), order_id))`);
     for (const r of old)
-      await client.execute(
-        `INSERT INTO ${ks}.${LEGACY_DAY_TABLE} (${INSERT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-        rawOrderValues(r),
-        { prepare: true },
-      );
+      await client.execute(rawOrderInsert(ks, LEGACY_DAY_TABLE), rawOrderValues(r), { prepare: true });
   });
 
   afterAll(async () => {

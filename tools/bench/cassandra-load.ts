@@ -7,8 +7,8 @@ import { dayBucket } from '../../src/core/buckets';
 import { encodeOrderMessage } from '../../src/core/message';
 import {
   DAY_TABLE,
-  INSERT_COLUMNS,
   type RawOrderRow,
+  rawOrderInsert,
   rawOrderRow,
   rawOrderValues,
   type WriteOptions,
@@ -24,7 +24,6 @@ export interface CassandraBenchResult {
   tune: Array<WriteOptions & { traffic: string; ordersPerSecond: number }>;
 }
 
-const MARKS = '?,?,?,?,?,?,?,?,?,?,?,?,?,?';
 const values = rawOrderValues;
 
 const DAY0 = Date.UTC(2022, 0, 1);
@@ -61,12 +60,9 @@ const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
 /** Rows/s of single prepared inserts into orders_by_id at `concurrency`. */
 export async function singleInserts(client: Client, ks: string, rows: RawOrderRow[], concurrency: number) {
   const t = performance.now();
-  await concurrent.executeConcurrent(
-    client,
-    `INSERT INTO ${ks}.orders_by_id (${INSERT_COLUMNS}) VALUES (${MARKS})`,
-    rows.map(values),
-    { concurrencyLevel: concurrency },
-  );
+  await concurrent.executeConcurrent(client, rawOrderInsert(ks, 'orders_by_id'), rows.map(values), {
+    concurrencyLevel: concurrency,
+  });
   return perSecond(rows.length, performance.now() - t);
 }
 
@@ -79,7 +75,7 @@ export async function partitionBatches(
   size: number,
   concurrency: number,
 ) {
-  const cql = `INSERT INTO ${ks}.${DAY_TABLE} (${INSERT_COLUMNS}, bucket) VALUES (${MARKS}, ?)`;
+  const cql = rawOrderInsert(ks, DAY_TABLE, { bucket: true });
   const byPartition = new Map<string, RawOrderRow[]>();
   for (const r of rows) {
     const key = `${r.day}/${dayBucket(r.orderId, buckets)}`;
@@ -115,7 +111,7 @@ export async function legacyUpsert(client: Client, ks: string, rows: RawOrderRow
   ] as const) {
     await concurrent.executeConcurrent(
       client,
-      `INSERT INTO ${ks}.${table} (${INSERT_COLUMNS}${extra ? ', bucket' : ''}) VALUES (${MARKS}${extra ? ', ?' : ''})`,
+      rawOrderInsert(ks, table, { bucket: extra }),
       rows.map((r) => (extra ? [...values(r), dayBucket(r.orderId, buckets)] : values(r))),
       { concurrencyLevel: 64 },
     );

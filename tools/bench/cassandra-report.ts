@@ -1,5 +1,6 @@
 /** `salesflow bench --cassandra`'s printed report: the machine, then one table per measurement. */
-import { BATCH_BYTES, DEFAULT_WRITE_OPTIONS } from '../../src/io/cassandra';
+import { BATCH_BYTES } from '../../src/core/day-batches';
+import { DEFAULT_WRITE_OPTIONS } from '../../src/io/cassandra';
 import { printTable } from '../../src/terminal';
 import type { CassandraBenchResult } from './cassandra-load';
 import { loadAverages } from './meter';
