@@ -6,6 +6,7 @@
 import type { Client as CassandraClient } from 'cassandra-driver';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from '../src/config';
+import type { FlushUnitInput } from '../src/contract';
 import type { CustomerDim } from '../src/core/aggregate';
 import type { Pool } from '../src/io/mysql';
 
@@ -23,4 +24,15 @@ export interface ActivityDeps {
   dlqMaxBytes(): Promise<number>;
   /** Customer ID → (source, state), current as of the last `customers load`. */
   customerDims(): Promise<Map<number, CustomerDim>>;
+  /** Faults a test injects (never set in production). */
+  readonly faults?: ActivityFaults;
+}
+
+/** Hooks the activities call at named points, so a test can hold a worker exactly there (and kill it). */
+export interface ActivityFaults {
+  /**
+   * After a part's raw orders are in Cassandra and its dead letters sent, before its MySQL commit: the flush has
+   * heartbeated phase `before-commit` (FlushUnitProgress) when this is called.
+   */
+  beforeCommit?(unit: FlushUnitInput): Promise<void>;
 }

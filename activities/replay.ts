@@ -5,12 +5,12 @@
  * dead letters are cut to fit the DLQ topic and sent in batches it accepts, so no row, however large, can stop the
  * replay.
  */
-import { activityInfo, heartbeat } from '@temporalio/activity';
 import type { PublishOrdersInput, PublishOrdersResult, PublishProgress } from '../src/contract';
 import type { DeadLetter } from '../src/core/dead-letter';
 import { encodeOrderMessage } from '../src/core/message';
 import { Pacer } from '../src/core/pacing';
 import { type OutMessage, produceBatch, produceDeadLetters } from '../src/io/kafka';
+import { type ActivityContext, temporalContext } from './context';
 import type { ActivityDeps } from './deps';
 import { readOrdersFile } from './input-file';
 
@@ -20,12 +20,14 @@ const MAX_PENDING_BAD_BYTES = 8 << 20;
 /** Bad rows named in the result (line and reason): enough to find them, small enough for a heartbeat. */
 export const MAX_BAD_ROWS_LISTED = 20;
 
-export function replayActivities(deps: ActivityDeps) {
+/** `context`: Temporal's activity Context in a worker; the bench's plain loop hands in its own. */
+export function replayActivities(deps: ActivityDeps, context: () => ActivityContext = temporalContext) {
   return {
     async publishOrders(input: PublishOrdersInput): Promise<PublishOrdersResult> {
+      const ctx = context();
       await deps.topics();
       const producer = await deps.producer();
-      const progress = resumedProgress(input);
+      const progress = resumedProgress(input, ctx.info.heartbeatDetails);
       const resumedFrom = progress.rows;
       const started = Date.now();
       const dlqMaxBytes = await deps.dlqMaxBytes();
@@ -36,7 +38,7 @@ export function replayActivities(deps: ActivityDeps) {
         // Counted once sent, so a heartbeat never names a row a retried attempt will read again.
         noteSent(progress, orders.length, bad, lastOrderId);
         if (Date.now() - lastBeat >= HEARTBEAT_MS) {
-          heartbeat(progress);
+          ctx.heartbeat(progress);
           lastBeat = Date.now();
         }
       });
@@ -54,7 +56,7 @@ export function replayActivities(deps: ActivityDeps) {
             await sender.push(batch);
             batch = emptyBatch();
             await sender.drain(); // paced: what is due now is sent before the pause
-            await sleepOrCancel(wait);
+            await ctx.sleep(wait); // wakes when Temporal cancels the activity (heartbeats deliver it)
           }
           batch.orders.push({ key: String(item.order.id), value: encodeOrderMessage(item.order) });
           batch.lastOrderId = item.order.id;
@@ -69,7 +71,7 @@ export function replayActivities(deps: ActivityDeps) {
       }
       await sender.push(batch);
       await sender.drain();
-      heartbeat(progress);
+      ctx.heartbeat(progress);
       return { ...progress, seconds: (Date.now() - started) / 1000, resumedFrom };
     },
   };
@@ -112,9 +114,9 @@ export class BatchSender {
   }
 }
 
-/** Where an attempt starts: a retried attempt resumes from its last heartbeat. */
-function resumedProgress(input: PublishOrdersInput): PublishProgress {
-  const resumed = activityInfo().heartbeatDetails as PublishProgress | undefined;
+/** Where an attempt starts: a retried attempt resumes from its last heartbeat (`heartbeatDetails`). */
+function resumedProgress(input: PublishOrdersInput, heartbeatDetails: unknown): PublishProgress {
+  const resumed = heartbeatDetails as PublishProgress | undefined;
   const progress: PublishProgress = resumed ?? {
     rows: 0,
     published: 0,
@@ -149,10 +151,4 @@ function badRowLetter(file: string, line: number, raw: string | undefined, reaso
     value: Buffer.from(raw ?? '', 'utf8'),
     headers: { reason: 'bad_csv_row', detail: reason, file, line: String(line) },
   };
-}
-
-/** Sleeps, but wakes when Temporal cancels the activity (heartbeats deliver cancellation). */
-async function sleepOrCancel(ms: number): Promise<void> {
-  const { Context } = await import('@temporalio/activity');
-  await Context.current().sleep(ms);
 }

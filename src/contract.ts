@@ -91,6 +91,28 @@ export interface FlushUnitResult extends WindowStats {
   partitions?: number;
 }
 
+/**
+ * Where a unit's flush is: the step of the part in hand. `read`: reading its partitions; `write-raw`: raw orders
+ * to Cassandra; `before-commit`: everything written but the MySQL commit; `committed`: a part committed;
+ * `waiting`: caught up with an open window, waiting for more.
+ */
+export type FlushPhase = 'read' | 'write-raw' | 'before-commit' | 'committed' | 'waiting';
+
+/**
+ * What a flushUnit activity heartbeats: its phase and its progress. Seen in the Temporal UI's pending activities
+ * (and by the crash tests, which wait for `before-commit` to kill a worker there).
+ */
+export interface FlushUnitProgress {
+  phase: FlushPhase;
+  /** Parts this attempt has committed, and the records they read. */
+  parts: number;
+  records: number;
+  /** Of the part in hand: records read so far (`read`), raw orders written so far (`write-raw`), else its records. */
+  partRecords: number;
+  /** The unit's share of the window is committed whole. */
+  complete: boolean;
+}
+
 export interface StreamTotals {
   records: number;
   orders: number;

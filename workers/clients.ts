@@ -5,13 +5,14 @@
 import * as v8 from 'node:v8';
 import type { Client as CassandraClient } from 'cassandra-driver';
 import type { Kafka, Producer } from 'kafkajs';
-import type { ActivityDeps } from '../activities/deps';
+import type { ActivityDeps, ActivityFaults } from '../activities/deps';
 import type { Config } from '../src/config';
 import type { CustomerDim } from '../src/core/aggregate';
 import { checkDayBuckets, connectCassandra } from '../src/io/cassandra';
 import { connectProducer, createKafka, ensureTopics, topicMaxMessageBytes } from '../src/io/kafka';
 import { createPool, type Pool } from '../src/io/mysql';
 import { customersVersion, loadCustomerDims } from '../src/io/store/customers';
+import { faultsFrom } from './faults';
 
 /**
  * Activities one worker runs at once. Each holds at most one MySQL connection at a time (a commit, a lookup),
@@ -37,6 +38,7 @@ export function tuneHeap(config: Config): void {
 export class ServiceClients implements ActivityDeps {
   readonly kafka: Kafka;
   readonly pool: Pool;
+  readonly faults: ActivityFaults | undefined;
   private producerP?: Promise<Producer>;
   private cassandraP?: Promise<CassandraClient>;
   private topicsP?: Promise<void>;
@@ -46,6 +48,7 @@ export class ServiceClients implements ActivityDeps {
   constructor(readonly config: Config) {
     this.kafka = createKafka(config);
     this.pool = createPool(config, { connectionLimit: ACTIVITY_SLOTS + 1 });
+    this.faults = faultsFrom(config);
   }
 
   producer(): Promise<Producer> {

@@ -1,7 +1,9 @@
 /**
  * Crash tests on the real stack: the worker is a separate process, SIGKILLed mid-flush (raw orders written to
  * Cassandra, MySQL not committed) while a paced replay is mid-way, then SIGKILLed again mid-replay. Restarted
- * workers finish the job; every order counts exactly once.
+ * workers finish the job; every order counts exactly once. Where to kill is read from Temporal: the worker runs
+ * with SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS, which holds each part before its commit, and the flush heartbeats
+ * phase `before-commit` there (FlushUnitProgress in the workflow's pending activities).
  */
 import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
@@ -16,9 +18,9 @@ import { REPO_ROOT } from '../../src/config';
 import { statusQuery } from '../../src/contract';
 import { streamWorkflowId } from '../../src/ids';
 import { createPool } from '../../src/io/mysql';
-import { countedOrderCount } from '../../src/io/store/stream';
 import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
 import { expectExactlyOnce } from '../helpers/exactly-once';
+import { pendingFlushes } from '../helpers/flush-progress';
 import { kill9, startWorkerProcess } from '../helpers/worker-process';
 
 const ORDERS = 3000;
@@ -72,14 +74,15 @@ describe('exactly once through worker crashes', () => {
       ORDERS,
     );
 
-    // Worker A pauses between its Cassandra writes and the MySQL commit: kill it right there.
+    // Worker A holds each part between its Cassandra writes and the MySQL commit: kill it right there.
     const a = startWorkerProcess({ ...t.env, SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS: '5000' });
     workers.push(a.child);
     await startStreamWorkflow(client, t.config);
+    const stream = client.workflow.getHandle(streamWorkflowId(t.config));
     const input = await replayInput(t.config, { file: ordersCsv, rate: 300 });
     const replay = await startReplay(client, t.config, input);
-    await until('a flush to reach its commit point', () =>
-      a.output().includes('pausing 5000 ms before committing'),
+    await until('a flush to hold before its commit', async () =>
+      (await pendingFlushes(stream)).some((f) => f.progress?.phase === 'before-commit'),
     );
     await kill9(a.child);
     const progressAtFirstKill = (await replayProgress(replay.handle))?.rows ?? 0;
@@ -105,10 +108,9 @@ describe('exactly once through worker crashes', () => {
     await expectExactlyOnce(t, ordersCsv, ORDERS);
 
     // The workflow adds a window's stats when the window closes (MySQL has them live, as parts commit).
-    const handle = client.workflow.getHandle(streamWorkflowId(t.config));
     await until(
       'the last window to close',
-      async () => (await handle.query(statusQuery)).totals.orders === ORDERS,
+      async () => (await stream.query(statusQuery)).totals.orders === ORDERS,
     );
     await kill9(c.child);
   }, 300_000);
@@ -128,34 +130,50 @@ describe('continuous commits in an open window', () => {
       LIVE_ORDERS,
     );
     const pool = createPool(t.config, { connectionLimit: 1 });
-    const counted = () => countedOrderCount(pool);
-    /** Windows that have not ended yet and already hold counted orders. */
-    const openWindowsWithOrders = async () => {
+    /**
+     * The earliest window that has not closed yet (by the database's clock) and already holds counted orders:
+     * its row's count, the ledger's rows for it and the running totals, read in one statement (one snapshot).
+     */
+    const liveWindow = async () => {
       const [rows] = await pool.query<RowDataPacket[]>(
-        'SELECT COUNT(*) AS n FROM stream_windows WHERE complete = 0 AND orders > 0 AND window_end > NOW(3)',
+        `SELECT w.window_start, w.orders, w.complete, w.window_end > NOW(3) AS open,
+                (SELECT COUNT(*) FROM counted_orders c
+                  WHERE c.stream_id = w.stream_id AND c.window_start = w.window_start) AS ledger,
+                (SELECT COALESCE(SUM(orders), 0) FROM sales_totals) AS totals
+           FROM stream_windows w
+          WHERE w.complete = 0 AND w.orders > 0 AND w.window_end > NOW(3)
+          ORDER BY w.window_start LIMIT 1`,
       );
-      return Number(rows[0].n);
+      return rows[0];
     };
     try {
-      // Worker A counts live, then pauses inside a commit (raw orders written, MySQL not yet): kill it there.
-      const a = startWorkerProcess({ ...t.env, SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS: '1500' });
+      // Worker A counts live, holding each part 3 s before its commit (raw orders written, MySQL not yet), and
+      // is killed in such a hold. 3 s, longer than the worker's 2 s heartbeat throttle: the heartbeat that says
+      // so reaches Temporal while the part is still held.
+      const a = startWorkerProcess({ ...t.env, SALESFLOW_FAULT_PAUSE_BEFORE_COMMIT_MS: '3000' });
       workers.push(a.child);
       await startStreamWorkflow(client, t.config);
+      const stream = client.workflow.getHandle(streamWorkflowId(t.config));
       const replay = await startReplay(
         client,
         t.config,
         await replayInput(t.config, { file: ordersCsv, rate: 150 }),
       );
-      // (Polled, not read once after the first count: that may land just past a window's end.)
-      await until(
-        'orders counted while their window is open',
-        async () => (await openWindowsWithOrders()) > 0,
-      );
-      const seenLive = await counted();
-      expect(seenLive, 'orders counted while their window was open').toBeGreaterThan(0);
-      await until(
-        'a live commit to reach its commit point',
-        () => (a.output().match(/pausing 1500 ms/g) ?? []).length >= 2,
+      // Polled: the first commit may land just past a window's end; a later one lands inside the next window.
+      let live: RowDataPacket | undefined;
+      await until('orders counted while their window is open', async () => {
+        live = await liveWindow();
+        return live !== undefined;
+      });
+      // Counted means committed: in the window's row, in the ledger and in the running totals, window still open.
+      expect(live).toMatchObject({ complete: 0, open: 1 });
+      expect(live?.orders).toBeGreaterThan(0);
+      expect(Number(live?.ledger)).toBe(live?.orders);
+      expect(Number(live?.totals)).toBeGreaterThanOrEqual(live?.orders);
+      await until('a live commit after a committed one to be held before its commit', async () =>
+        (await pendingFlushes(stream)).some(
+          (f) => f.progress?.phase === 'before-commit' && f.progress.parts >= 1,
+        ),
       );
       await kill9(a.child);
 
@@ -163,11 +181,20 @@ describe('continuous commits in an open window', () => {
       workers.push(b.child);
       await replay.handle.result();
       await waitCounted(t.config, { timeoutMs: 120_000 });
-      console.log(
-        `live: ${seenLive} orders counted before the first window closed; ${await counted()} in all`,
-      );
 
       await expectExactlyOnce(t, ordersCsv, LIVE_ORDERS);
+      // The window seen open completes once it has closed (all orders may be counted before that), keeping what
+      // it had counted live.
+      let closed: RowDataPacket | undefined;
+      await until('the window seen open to complete', async () => {
+        const [rows] = await pool.query<RowDataPacket[]>(
+          'SELECT orders, complete FROM stream_windows WHERE window_start = ?',
+          [live?.window_start],
+        );
+        closed = rows[0];
+        return closed?.complete === 1;
+      });
+      expect(closed?.orders).toBeGreaterThanOrEqual(live?.orders);
     } finally {
       await pool.end();
     }

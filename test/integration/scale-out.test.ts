@@ -24,6 +24,7 @@ import { createPool } from '../../src/io/mysql';
 import { workByWorker } from '../../src/io/store/stream';
 import { createTestEnv, headCsv, type TestEnv } from '../helpers/env';
 import { expectExactlyOnce } from '../helpers/exactly-once';
+import { pendingFlushes } from '../helpers/flush-progress';
 import { until } from '../helpers/until';
 import { kill9, startWorkerProcess } from '../helpers/worker-process';
 
@@ -121,11 +122,8 @@ describe('a 4-partition topic on two worker processes', () => {
     );
     await until(
       'a unit running on worker A',
-      () => handle.describe(),
-      (d) =>
-        (d.raw.pendingActivities ?? []).some(
-          (p) => p.activityType?.name === 'flushUnit' && p.lastWorkerIdentity === identity(a),
-        ),
+      () => pendingFlushes(handle),
+      (flushes) => flushes.some((f) => f.worker === identity(a)),
       60_000,
     );
     await kill9(a.child);

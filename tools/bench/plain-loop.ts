@@ -2,12 +2,14 @@
  * The benchmark's plain loop (not a user command): the same activity functions (publishOrders, startStream,
  * flushUnit) on the same real clients (workers/clients.ts), driven window by window by a loop in this one
  * process instead of by Temporal, so `salesflow bench` can print Temporal's share beside the worker's run.
- * MockActivityEnvironment gives the activities the Context (heartbeat, sleep, cancellation) a worker would.
+ * plainContext stands in for Temporal's activity Context: heartbeats go nowhere, SIGTERM cancels.
  *
  * `salesflow bench` runs it as its own process (like the worker) with an isolated pipeline's environment and
  * BENCH_LOOP_FILE naming the orders CSV; it prints `bench-loop <event> <epoch ms>` lines and runs until SIGTERM.
  */
-import { createActivities } from '../../activities';
+import { plainContext } from '../../activities/context';
+import { replayActivities } from '../../activities/replay';
+import { streamActivities } from '../../activities/stream';
 import { countDataRows } from '../../app/ops/replay';
 import { loadConfig } from '../../src/config';
 import type { FlushUnitResult, StreamStart } from '../../src/contract';
@@ -19,36 +21,33 @@ import { nextWindowStart } from '../../workflows/stream';
 const GRACE_MS = 500;
 
 async function main(): Promise<void> {
-  // Dev dependency: the benchmark runs from a development checkout, as `npm run bench` does.
-  const { MockActivityEnvironment } = await import('@temporalio/testing');
   const config = loadConfig();
   const file = process.env.BENCH_LOOP_FILE;
   if (!file) throw new Error('BENCH_LOOP_FILE is not set');
   // The same heap as the worker's, so the two runs' RSS and CPU compare.
   tuneHeap(config);
   const deps = new ServiceClients(config);
-  const activities = createActivities(deps);
+  const cancel = new AbortController();
+  const context = () => plainContext(cancel.signal);
+  const activities = { ...streamActivities(deps, context), ...replayActivities(deps, context) };
   const streamId = streamWorkflowId(config);
   const topic = config.ordersTopic;
   const windowMs = config.windowSeconds * 1000;
-  const streamEnv = new MockActivityEnvironment();
-  const publishEnv = new MockActivityEnvironment();
   let stopping = false;
   process.once('SIGTERM', () => {
     stopping = true;
-    streamEnv.cancel();
-    publishEnv.cancel();
+    cancel.abort();
   });
 
   const totalRows = await countDataRows(file);
   console.log(`bench-loop started ${Date.now()}`);
-  const start: StreamStart = await streamEnv.run(activities.startStream, {
+  const start: StreamStart = await activities.startStream({
     streamId,
     topic,
     windowSeconds: config.windowSeconds,
   });
-  const publishing = publishEnv
-    .run(activities.publishOrders, { file, topic, max: true, totalRows })
+  const publishing = activities
+    .publishOrders({ file, topic, max: true, totalRows })
     .then(() => console.log(`bench-loop published ${Date.now()}`));
 
   // The workflow's loop, without the workflow: each window from its opening to its close, then the next one.
@@ -58,7 +57,7 @@ async function main(): Promise<void> {
     const opensInMs = windowStartMs - Date.now();
     if (opensInMs > 0) await new Promise((r) => setTimeout(r, opensInMs));
     try {
-      const result: FlushUnitResult = await streamEnv.run(activities.flushUnit, {
+      const result: FlushUnitResult = await activities.flushUnit({
         streamId,
         topic,
         windowStartMs,

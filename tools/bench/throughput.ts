@@ -1,6 +1,6 @@
 /**
  * Max-rate throughput, end to end, twice over the same orders: through Temporal (the worker, its own process,
- * publishes with publishOrders and consumes with flushWindow) and through the plain loop (the same activities
+ * publishes with publishOrders and consumes with flushUnit) and through the plain loop (the same activities
  * without Temporal, also its own process). The difference is Temporal's share.
  */
 import { loadCustomers } from '../../app/ops/data';
