@@ -1,7 +1,17 @@
-/** How a window's units are counted and their results joined (workflows/stream.ts, pure functions). */
+/**
+ * How a window's units are counted and their results joined, and what a window or a failure does to the stream's
+ * state (workflows/stream-state.ts, pure functions).
+ */
 import { describe, expect, it } from 'vitest';
 import type { FlushUnitResult } from '../../src/contract';
-import { mergeUnitResults, nextWindowStart, unitsFor } from '../../workflows/stream';
+import {
+  afterWindow,
+  degradedAfter,
+  initialStreamState,
+  mergeUnitResults,
+  nextWindowStart,
+  unitsFor,
+} from '../../workflows/stream-state';
 
 const W = 15_000;
 const unit = (over: Partial<FlushUnitResult>): FlushUnitResult => ({
@@ -76,5 +86,65 @@ describe('mergeUnitResults', () => {
     mergeUnitResults([a, unit({ offsetsAfter: { 1: '2' } })]);
     expect(a.offsetsAfter).toEqual({ 0: '1' });
     expect(a.records).toBe(10);
+  });
+});
+
+describe('afterWindow', () => {
+  const before = {
+    ...initialStreamState(),
+    nextWindowStartMs: 0,
+    offsets: { 0: '5', 1: '7' },
+    partitions: 2,
+    units: 2,
+  };
+
+  it('adds the window up, moves its offsets, and starts the next window where the data is', () => {
+    const result = unit({ offsetsAfter: { 1: '17' }, nextRecordMs: 3 * W + 10, partitions: 2 });
+    const after = afterWindow(before, result, { endMs: W, windowMs: W });
+    expect(after).toMatchObject({
+      windowsDone: 1,
+      offsets: { 0: '5', 1: '17' },
+      totals: { records: 10, orders: 8, duplicates: 1, invalid: 1, amount: 20.5 },
+      lagRecords: 2,
+      last: result,
+      nextWindowStartMs: 3 * W,
+      partitions: 2,
+      units: 2,
+    });
+    expect(before.windowsDone).toBe(0); // a new state, the old one untouched
+  });
+
+  it('grows the units with the topic (never shrinks them), capped at maxUnits', () => {
+    expect(afterWindow(before, unit({ partitions: 6 }), { endMs: W, windowMs: W })).toMatchObject({
+      partitions: 6,
+      units: 6,
+    });
+    expect(afterWindow(before, unit({ partitions: 6 }), { endMs: W, windowMs: W, maxUnits: 4 }).units).toBe(
+      4,
+    );
+    expect(afterWindow(before, unit({ partitions: 1 }), { endMs: W, windowMs: W })).toMatchObject({
+      partitions: 2,
+      units: 2,
+    });
+    // An older worker's answer has no partition count: the state keeps its own.
+    expect(afterWindow(before, unit({}), { endMs: W, windowMs: W })).toMatchObject({
+      partitions: 2,
+      units: 2,
+    });
+  });
+});
+
+describe('degradedAfter', () => {
+  it('counts failures of the same window since its first, and starts again on another window', () => {
+    const first = degradedAfter(null, W, 'Cassandra down', 1000);
+    expect(first).toEqual({ windowStartMs: W, sinceMs: 1000, failures: 1, error: 'Cassandra down' });
+    const again = degradedAfter(first, W, 'still down', 6000);
+    expect(again).toEqual({ windowStartMs: W, sinceMs: 1000, failures: 2, error: 'still down' });
+    expect(degradedAfter(again, 2 * W, 'MySQL down', 9000)).toEqual({
+      windowStartMs: 2 * W,
+      sinceMs: 9000,
+      failures: 1,
+      error: 'MySQL down',
+    });
   });
 });

@@ -15,9 +15,9 @@ import { loadConfig } from '../../src/config';
 import type { FlushUnitResult, StreamStart } from '../../src/contract';
 import { streamWorkflowId } from '../../src/ids';
 import { ServiceClients, tuneHeap } from '../../workers/clients';
-import { nextWindowStart } from '../../workflows/stream';
+import { nextWindowStart } from '../../workflows/stream-state';
 
-/** The stream workflow's default grace after a window's end (workflows/stream.ts). */
+/** The stream workflow's default grace after a window's end (workflows/stream.ts, awaitWindow). */
 const GRACE_MS = 500;
 
 async function main(): Promise<void> {
