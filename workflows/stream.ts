@@ -119,7 +119,7 @@ export async function salesStream(input: SalesStreamInput): Promise<StreamState>
     if (window === 'stop') break;
     if (window === 'recheck') continue;
     run.phase = 'flushing';
-    const outcome = await flushWindow(run, window);
+    const outcome = await consumeWindow(run, window);
     if (outcome.kind === 'done') recordWindow(run, window, outcome.result);
     // Stopping: the open (or failing) window is left for the next run, beyond the checkpoint.
     else if (run.stopping) break;
@@ -191,11 +191,11 @@ async function awaitWindow(run: Run): Promise<Window | 'stop' | 'recheck'> {
 }
 
 /**
- * Flushes one window: its units (partition sets) at once, each on whichever worker picks it up, each tried again
+ * Consumes one window: its units (partition sets) at once, each on whichever worker picks it up, each tried again
  * for as long as it takes (flushUnitUntilDone). Every unit settles before the window goes on (a pause waits for
  * all of them to stop): no unit of this window may still be committing when the same window starts again.
  */
-async function flushWindow(run: Run, window: Window): Promise<WindowOutcome> {
+async function consumeWindow(run: Run, window: Window): Promise<WindowOutcome> {
   const units = run.state.units ?? 1;
   const scope = new CancellationScope();
   run.live = { scope, closeAtMs: window.closeAtMs };
