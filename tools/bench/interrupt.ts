@@ -38,6 +38,21 @@ export function onInterrupt(what: string, undo: Undo): () => void {
   };
 }
 
+/**
+ * An undo step that the run itself also takes on its normal path: whichever comes first runs it, the other waits
+ * for the same run, and it stays registered until it is done, so a signal during the run's own clean-up waits
+ * for it instead of exiting half-way.
+ */
+export function undoable(what: string, undo: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const once = () => {
+    running ??= undo();
+    return running;
+  };
+  const withdraw = onInterrupt(what, once);
+  return () => once().finally(withdraw);
+}
+
 /** Runs every registered undo step, newest first; a failing step is reported and the next one still runs. */
 export async function undoAll(log: (line: string) => void = (l) => console.error(l)): Promise<void> {
   stopping = true;

@@ -10,7 +10,7 @@ import type { Config } from '../../src/config';
 import { addStageMs, emptyStageMs } from '../../src/core/profile';
 import { replayWorkflowId, streamWorkflowId } from '../../src/ids';
 import type { ConsumerProcess } from './consumer';
-import { onInterrupt } from './interrupt';
+import { undoable } from './interrupt';
 import { load1, type ServiceCpuSeconds, serviceCpuMeter } from './meter';
 import { type BenchRun, endToEnd, type RunContext, type RunTimes, type SinkCounts } from './results';
 import { sinkCounts } from './sinks';
@@ -27,17 +27,11 @@ export interface RunStart {
  */
 export async function benchPipeline(ctx: RunContext, env: Record<string, string> = {}): Promise<IsolatedEnv> {
   const iso = await createIsolatedEnv('bench', { WINDOW_SECONDS: String(ctx.windowSeconds), ...env });
-  const withdraw = onInterrupt(`pipeline ${iso.config.consumerName}`, async () => {
+  const cleanup = undoable(`pipeline ${iso.config.consumerName}`, async () => {
     await endWorkflows(iso.config);
     await iso.cleanup();
   });
-  return {
-    ...iso,
-    cleanup: async () => {
-      withdraw();
-      await iso.cleanup();
-    },
-  };
+  return { ...iso, cleanup };
 }
 
 /** Terminates the pipeline's stream and replay workflows, if they run (a stopped bench leaves no workflow). */
