@@ -69,6 +69,7 @@ describe('bench flags', () => {
       partitions: 4,
       windowSeconds: 15,
       json: false,
+      cpuProf: false,
     });
   });
 
@@ -82,6 +83,7 @@ describe('bench flags', () => {
       '--partitions=8',
       '--window-seconds=5',
       '--json',
+      '--cpu-prof',
     ]);
     expect(o).toEqual({
       orders: 5000,
@@ -92,6 +94,7 @@ describe('bench flags', () => {
       partitions: 8,
       windowSeconds: 5,
       json: true,
+      cpuProf: true,
     });
   });
 

@@ -15,11 +15,13 @@
  * (throughput.ts, freshness.ts, workers.ts), on a shared frame (run.ts, consumer.ts, meter.ts, sinks.ts);
  * options.ts parses the flags, results.ts holds the numbers, report.ts prints them.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from '../../src/args';
 import { type Config, loadConfig, REPO_ROOT } from '../../src/config';
 import { DEFAULT_GENERATE_OPTIONS } from '../../src/core/generate';
 import { EXIT } from '../../src/errors';
+import { profileConsumers } from './consumer';
 import { messagesOf, withDataSet } from './data';
 import { measureFreshness } from './freshness';
 import { cleanUpOnSignals } from './interrupt';
@@ -41,6 +43,10 @@ export async function runBench(args: string[]): Promise<number> {
   const config = loadConfig();
   const options = benchOptions(p.values, config.windowSeconds);
   const uninstall = cleanUpOnSignals();
+  const profiles = options.cpuProf
+    ? fs.mkdtempSync(path.join(config.stateDir, 'bench-profiles-'))
+    : undefined;
+  profileConsumers(profiles);
   let runs: BenchRun[];
   let published: PublishRun[];
   try {
@@ -53,6 +59,7 @@ export async function runBench(args: string[]): Promise<number> {
     ];
   } finally {
     uninstall();
+    if (profiles) fs.rmSync(profiles, { recursive: true, force: true });
   }
   if (options.json) console.log(JSON.stringify([...published, ...runs], null, 2));
   else printReport(runs, published);

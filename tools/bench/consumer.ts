@@ -4,12 +4,20 @@
  * other lines can be awaited (`worker: polling`, the loop's timestamps), stderr passes through.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { loadConfig, REPO_ROOT } from '../../src/config';
 import { addStageMs, emptyStageMs, parseProfileLine } from '../../src/core/profile';
+import { type ProfileSummary, summarizeProfile } from './cpu-profile';
 import { onInterrupt } from './interrupt';
 import { processCpuSeconds, processPeakRssMb } from './meter';
+
+/** Set by `bench --cpu-prof`: every consumer process then writes a V8 CPU profile into this folder at exit. */
+let cpuProfileDir: string | undefined;
+export function profileConsumers(dir: string | undefined): void {
+  cpuProfileDir = dir;
+}
 
 export class ConsumerProcess {
   readonly child: ChildProcess;
@@ -20,7 +28,8 @@ export class ConsumerProcess {
   private readonly exited: Promise<unknown>;
 
   constructor(args: string[], env: Record<string, string>) {
-    this.child = spawn(process.execPath, args, {
+    const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+    this.child = spawn(process.execPath, [...profile, ...args], {
       env: { ...process.env, ...env, SALESFLOW_PROFILE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -71,6 +80,15 @@ export class ConsumerProcess {
 
   cpuSeconds(): number {
     return processCpuSeconds(this.child.pid!) ?? 0;
+  }
+
+  /** Where its main thread's CPU went, once it has exited (undefined without `--cpu-prof`). */
+  cpuProfile(): ProfileSummary | undefined {
+    if (!cpuProfileDir) return undefined;
+    // node names the file CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main thread.
+    const file = fs.readdirSync(cpuProfileDir).find((f) => f.includes(`.${this.child.pid}.0.`));
+    if (!file) return undefined;
+    return summarizeProfile(JSON.parse(fs.readFileSync(path.join(cpuProfileDir, file), 'utf8')));
   }
 
   async stop(): Promise<void> {

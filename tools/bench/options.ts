@@ -28,6 +28,7 @@ Options:
   --partitions N         partitions of the workers run's topic (default 4)
   --window-seconds N     window length (default WINDOW_SECONDS, 15)
   --json                 print the results as JSON
+  --cpu-prof             profile the consumer processes (node --cpu-prof): where their CPU went
   --cassandra            instead: Cassandra's write rates from Node (salesflow bench --cassandra --help)`;
 
 export const RUN_KINDS = ['latency', 'publish', 'throughput', 'plain', 'freshness', 'workers'] as const;
@@ -43,6 +44,7 @@ export const BENCH_FLAGS = {
   partitions: { type: 'string' },
   'window-seconds': { type: 'string' },
   json: { type: 'boolean' },
+  'cpu-prof': { type: 'boolean' },
 } as const;
 
 export interface BenchOptions {
@@ -56,6 +58,8 @@ export interface BenchOptions {
   partitions: number;
   windowSeconds: number;
   json: boolean;
+  /** Profile each consumer process (node --cpu-prof) and print where its CPU went. */
+  cpuProf: boolean;
 }
 
 /** The options from parsed flags; `windowSeconds` is the configured window, used without --window-seconds. */
@@ -70,6 +74,7 @@ export function benchOptions(values: Parsed['values'], windowSeconds: number): B
     partitions: positive('partitions') ?? 4,
     windowSeconds: positive('window-seconds') ?? windowSeconds,
     json: Boolean(values.json),
+    cpuProf: Boolean(values['cpu-prof']),
   };
 }
 

@@ -39,6 +39,7 @@ export function reportParts(
     cpuTable(runs),
     '\nwhere the flush time goes (seconds summed over the commits; wait = an open window idle)',
     stagesTable(runs),
+    ...profileParts(runs),
     ...workersParts(runs),
     ...freshnessParts(runs),
   ];
@@ -138,6 +139,22 @@ function cpuTable(runs: BenchRun[]): ReportPart {
       ];
     }),
   };
+}
+
+/** With --cpu-prof: where each run's consumer spent its CPU, by origin and by function (self time). */
+function profileParts(runs: BenchRun[]): ReportPart[] {
+  return runs.flatMap((r) => {
+    if (!r.cpuProfile) return [];
+    const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
+    const origins = r.cpuProfile.origins.slice(0, 10).map((o) => `${o.origin} ${pct(o.share)}`);
+    return [
+      `\nwhere the consumer's CPU went, ${r.name} (${r.driver}; --cpu-prof, main thread): ${origins.join(', ')}`,
+      {
+        header: ['function (self time)', 'from', 'share'],
+        rows: r.cpuProfile.functions.map((f) => [f.name, f.origin, pct(f.share)]),
+      },
+    ];
+  });
 }
 
 function stagesTable(runs: BenchRun[]): ReportPart {

@@ -3,6 +3,7 @@
  * (end to end, exactly once, each worker's share, freshness). Nothing here reads a service or a clock.
  */
 import { quantile, type StageMs } from '../../src/core/profile';
+import type { ProfileSummary } from './cpu-profile';
 import type { ServiceCpuSeconds } from './meter';
 
 export interface BenchRun extends RunContext {
@@ -30,6 +31,8 @@ export interface BenchRun extends RunContext {
   commits: number;
   /** The flush's milliseconds by stage, summed over the run's commits. */
   stageMs: StageMs;
+  /** With `--cpu-prof`: where the (first) consumer process's main thread spent its CPU. */
+  cpuProfile?: ProfileSummary;
   freshness?: Freshness;
   /** The workers run: the topic's partitions and each worker process's part. */
   partitions?: number;

@@ -95,6 +95,7 @@ export async function finishRun(
     windows: new Set(all.flatMap((c) => [...c.windows])).size,
     commits: all.reduce((n, c) => n + c.commits, 0),
     stageMs,
+    cpuProfile: all[0].cpuProfile(),
   };
   console.error(
     `bench ${ctx.name} (${ctx.driver}): published in ${run.publishSeconds.toFixed(1)} s, counted ` +
