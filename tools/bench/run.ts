@@ -35,13 +35,17 @@ export async function benchPipeline(ctx: RunContext, env: Record<string, string>
 }
 
 /** Terminates the pipeline's stream and replay workflows, if they run (a stopped bench leaves no workflow). */
-async function endWorkflows(config: Config): Promise<void> {
+const endWorkflows = (config: Config) =>
+  terminate(config, [streamWorkflowId(config), replayWorkflowId(config)], 'bench stopped');
+
+/** Terminates workflows by ID; one not started, or already over, is no error. */
+async function terminate(config: Config, ids: string[], reason: string): Promise<void> {
   await withClient(config, async (client) => {
-    for (const id of [streamWorkflowId(config), replayWorkflowId(config)])
+    for (const id of ids)
       await client.workflow
         .getHandle(id)
-        .terminate('bench stopped')
-        .catch(() => undefined); // not started, or already over
+        .terminate(reason)
+        .catch(() => undefined);
   });
 }
 
@@ -49,14 +53,9 @@ export function startMeasuring(config: Config): RunStart {
   return { loadStart: load1(), serviceCpu: serviceCpuMeter(config) };
 }
 
-export async function terminateStream(config: Config): Promise<void> {
-  await withClient(config, (client) =>
-    client.workflow
-      .getHandle(streamWorkflowId(config))
-      .terminate('bench done')
-      .catch(() => undefined),
-  );
-}
+/** Ends a run's stream once its orders are counted: a throw-away pipeline has no one to stop it. */
+export const terminateStream = (config: Config) =>
+  terminate(config, [streamWorkflowId(config)], 'bench done');
 
 /** The common half of a run's result: the sinks checked, the consumers' and services' numbers. */
 export async function finishRun(
